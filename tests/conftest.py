@@ -1,0 +1,2 @@
+"""Shared fixtures. The sandbox fixture lives in tests/sandbox_fixture.py."""
+pytest_plugins = ["tests.sandbox_fixture"]

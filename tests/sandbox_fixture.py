@@ -1,0 +1,1 @@
+# Replaced by the sandbox work: provides the `hl_sandbox` fixture.
