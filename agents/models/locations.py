@@ -14,6 +14,7 @@ class AgencyConnection(models.Model):
     name = models.CharField(max_length=200)
     company_id = models.CharField("company id", max_length=100)
     client_id = models.CharField("client id", max_length=200)
+    app_id = models.CharField("app id", max_length=100, help_text="The marketplace app whose installations are imported.")
     client_secret = EncryptedTextField(blank=True)
     refresh_token = EncryptedTextField(blank=True)
     access_token = EncryptedTextField(blank=True, editable=False)

@@ -1,0 +1,32 @@
+"""Builds HighLevel clients for locations and agency connections.
+
+The one place that knows which token, base URL, timeouts and rate-limit bucket a call uses.
+Services ask for a client here; views and tasks never build one themselves.
+"""
+from django.conf import settings
+
+from agents.credentials import AgencyTokenProvider, token_provider_for
+from agents.highlevel.client import HighLevelClient
+from agents.highlevel.ratelimit import LocationLimiter
+from agents.models import Location
+
+
+def _client(token_provider, limiter_key: str, on_response=None) -> HighLevelClient:
+    return HighLevelClient(
+        settings.HIGHLEVEL_BASE_URL,
+        token_provider,
+        limiter=LocationLimiter(limiter_key),
+        timeout=settings.HIGHLEVEL_TIMEOUT,
+        max_retries=settings.HIGHLEVEL_MAX_RETRIES,
+        on_response=on_response,
+    )
+
+
+def agency_client(connection_id: int, on_response=None) -> HighLevelClient:
+    return _client(AgencyTokenProvider(connection_id), f"agency:{connection_id}", on_response)
+
+
+def location_client(location: Location, on_response=None) -> HighLevelClient:
+    """A client whose calls carry the location's token and are paced by the location's limit."""
+    provider = token_provider_for(location, agency_client)
+    return _client(provider, f"location:{location.hl_id}", on_response)

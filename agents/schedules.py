@@ -1,0 +1,17 @@
+"""The periodic jobs django-q2 runs, kept in step with settings on every migrate."""
+from django.conf import settings
+from django_q.models import Schedule
+
+SYNC_ALL = "sync all locations"
+
+
+def ensure_schedules() -> None:
+    Schedule.objects.update_or_create(
+        name=SYNC_ALL,
+        defaults={
+            "func": "agents.tasks.sync_all_locations",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": settings.SYNC_INTERVAL_MINUTES,
+            "repeats": -1,
+        },
+    )

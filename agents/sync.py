@@ -1,0 +1,266 @@
+"""Sync: mirror what HighLevel says about a location's agents and actions.
+
+Remote reads happen first (search page by page, get each agent, list its actions); the mirror
+is then upserted in one transaction: new rows in bulk, changed rows in bulk with an audit event
+per changed agent or action listing each field's before and after, rows gone remotely marked
+gone (never dropped). An unchanged agent writes nothing.
+"""
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from agents.credentials import MissingCredentials, describe_auth_failure
+from agents.gateway import location_client
+from agents.highlevel.errors import AuthError, HighLevelError
+from agents.models import Action, Agent, Location
+from agents.models.mirror import AGENT_API_FIELDS
+from audit.models import AuditEvent
+from audit.services import record, record_many
+
+logger = logging.getLogger(__name__)
+
+SYNC_ACTOR = "sync"
+# A sync still "running" after this long was cut off (worker killed): it may be claimed again.
+STALE_SYNC_AFTER = timedelta(minutes=15)
+
+Status = Location.SyncStatus
+
+
+# --- Enqueueing -------------------------------------------------------------------------------
+
+def enqueue_sync(location_ids, *, user=None) -> int:
+    """Queue one sync task per location. Locations without credentials or already syncing are skipped."""
+    ids = list(
+        Location.objects.filter(pk__in=list(location_ids))
+        .filter(Q(pit__gt="") | Q(connection__isnull=False))
+        .exclude(sync_status__in=[Status.QUEUED, Status.RUNNING])
+        .values_list("pk", flat=True)
+    )
+    if not ids:
+        return 0
+    Location.objects.filter(pk__in=ids).update(sync_status=Status.QUEUED, sync_error="")
+    for location_id in ids:
+        async_task("agents.tasks.sync_location", location_id, task_name=f"sync location {location_id}", group="sync")
+    return len(ids)
+
+
+def enqueue_sync_all(*, user=None) -> int:
+    return enqueue_sync(Location.objects.values_list("pk", flat=True), user=user)
+
+
+# --- Running -----------------------------------------------------------------------------------
+
+def _claim(location_id: int) -> bool:
+    """Mark the location as syncing unless another worker already is (atomic, so never twice)."""
+    now = timezone.now()
+    return bool(
+        Location.objects.filter(pk=location_id)
+        .filter(~Q(sync_status=Status.RUNNING) | Q(sync_started_at__lt=now - STALE_SYNC_AFTER))
+        .update(sync_status=Status.RUNNING, sync_started_at=now, sync_error="")
+    )
+
+
+def sync_location_by_id(location_id: int) -> str:
+    if not _claim(location_id):
+        return "skipped: another sync of this location is running"
+    location = Location.objects.select_related("connection").get(pk=location_id)
+    try:
+        summary = sync_location(location)
+    except Exception as exc:  # record every failure in words; one location never stops the others
+        reason = failure_reason(exc, location)
+        if not isinstance(exc, (HighLevelError, MissingCredentials)):
+            logger.exception("Sync of location %s failed unexpectedly", location.hl_id)
+        Location.objects.filter(pk=location.pk).update(sync_status=Status.FAILED, sync_error=reason)
+        record(
+            AuditEvent.Verb.SYNC_FAILED, actor_label=SYNC_ACTOR, object_type="location",
+            object_id=location.hl_id, object_repr=location.name, location=location, message=reason,
+        )
+        return f"failed: {reason}"
+    Location.objects.filter(pk=location.pk).update(sync_status=Status.OK, sync_error="", synced_at=timezone.now())
+    return summary
+
+
+def failure_reason(exc: Exception, location: Location) -> str:
+    if isinstance(exc, AuthError):
+        return describe_auth_failure(exc, location)
+    if isinstance(exc, HighLevelError):
+        return exc.user_message
+    if isinstance(exc, MissingCredentials):
+        return str(exc)
+    return f"Unexpected error ({type(exc).__name__}); the worker log has the details."
+
+
+def fetch_remote_agents(client) -> list[dict]:
+    """Every agent of the location, each with its full `actions` list (details included)."""
+    agents = []
+    for listed in client.iter_agents():
+        agent = client.get_agent(listed["id"])
+        agent["actions"] = client.list_actions(listed["id"])
+        agents.append(agent)
+    return agents
+
+
+def sync_location(location: Location) -> str:
+    client = location_client(location)
+    remote_agents = fetch_remote_agents(client)
+    with transaction.atomic():
+        counts = upsert_mirror(location, remote_agents)
+    return (
+        f"ok: {len(remote_agents)} agents; {counts['created']} new, {counts['changed']} changed, "
+        f"{counts['gone']} gone; {client.requests_sent} requests"
+    )
+
+
+# --- Upserting the mirror --------------------------------------------------------------------
+
+def agent_values(payload: dict) -> dict:
+    """Model values from an agent payload, read tolerantly: unknown enum values are kept."""
+    values = {}
+    for api_name, field in AGENT_API_FIELDS.items():
+        values[field] = _tolerant(field, payload.get(api_name))
+    values["remote_created_at"] = str(payload.get("createdAt") or "")
+    values["remote_updated_at"] = str(payload.get("updatedAt") or "")
+    return values
+
+
+_BOOLEAN_FIELDS = {f.name for f in Agent._meta.fields if f.get_internal_type() == "BooleanField"}
+_LIST_FIELDS = {"channels", "knowledge_base_ids"}
+_NUMBER_FIELDS = {"wait_time", "sleep_time"}
+
+
+def _tolerant(field: str, value):
+    if field in _BOOLEAN_FIELDS:
+        return bool(value)
+    if field in _LIST_FIELDS:
+        return list(value) if isinstance(value, list) else []
+    if field in _NUMBER_FIELDS:
+        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    if field == "auto_pilot_max_messages":
+        return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    if field == "goal" and isinstance(value, dict):  # search results type the goal as an object
+        return str(value.get("prompt") or "")
+    return "" if value is None else str(value)
+
+
+def _diff(obj, values: dict) -> dict:
+    return {field: [getattr(obj, field), new] for field, new in values.items() if getattr(obj, field) != new}
+
+
+def _event(verb, location, agent=None, *, object_type="agent", object_id="", object_repr="", changes=None, message=""):
+    return AuditEvent(
+        verb=verb, actor_label=SYNC_ACTOR, location=location, agent=agent, object_type=object_type,
+        object_id=object_id, object_repr=object_repr[:300], changes=changes or {}, message=message,
+    )
+
+
+def upsert_mirror(location: Location, remote_agents: list[dict]) -> dict:
+    now = timezone.now()
+    existing = {a.hl_id: a for a in Agent.objects.filter(location=location)}
+    events, to_create, to_update, update_fields = [], [], [], set()
+    counts = {"created": 0, "changed": 0, "gone": 0}
+    seen = set()
+
+    for payload in remote_agents:
+        hl_id = str(payload["id"])
+        seen.add(hl_id)
+        values = agent_values(payload)
+        agent = existing.get(hl_id)
+        if agent is None:
+            agent = Agent(location=location, hl_id=hl_id, raw=_without_actions(payload), synced_at=now, **values)
+            to_create.append(agent)
+            counts["created"] += 1
+            continue
+        changes = _diff(agent, values)
+        raw = _without_actions(payload)
+        reappeared = agent.state == Agent.State.GONE
+        if changes or raw != agent.raw or reappeared:
+            for field, (_, new) in changes.items():
+                setattr(agent, field, new)
+            agent.raw, agent.synced_at = raw, now
+            update_fields |= set(changes) | {"raw", "synced_at"}
+            if reappeared:
+                agent.state = Agent.State.ACTIVE
+                update_fields.add("state")
+                events.append(_event(AuditEvent.Verb.REAPPEARED, location, agent, object_id=hl_id, object_repr=agent.name))
+            to_update.append(agent)
+        # Remote bookkeeping timestamps move on every write; they are not changes a manager reads.
+        visible = {k: v for k, v in changes.items() if k not in ("remote_created_at", "remote_updated_at")}
+        if visible:
+            counts["changed"] += 1
+            events.append(_event(AuditEvent.Verb.UPDATED, location, agent, object_id=hl_id, object_repr=agent.name, changes=visible))
+
+    Agent.objects.bulk_create(to_create, batch_size=500)
+    if to_update:
+        Agent.objects.bulk_update(to_update, sorted(update_fields), batch_size=500)
+    for agent in to_create:
+        events.append(_event(AuditEvent.Verb.CREATED, location, agent, object_id=agent.hl_id, object_repr=agent.name,
+                             message="First seen by sync."))
+
+    gone = [a for hl_id, a in existing.items() if hl_id not in seen and a.state == Agent.State.ACTIVE]
+    if gone:
+        Agent.objects.filter(pk__in=[a.pk for a in gone]).update(state=Agent.State.GONE, synced_at=now)
+        counts["gone"] = len(gone)
+        events += [
+            _event(AuditEvent.Verb.GONE, location, a, object_id=a.hl_id, object_repr=a.name,
+                   message="No longer returned by HighLevel; kept in the mirror.")
+            for a in gone
+        ]
+
+    agents_by_hl_id = {a.hl_id: a for a in list(existing.values()) + to_create}
+    events += upsert_actions(location, agents_by_hl_id, remote_agents, now)
+    record_many(events)
+    return counts
+
+
+def _without_actions(payload: dict) -> dict:
+    # Actions are mirrored as rows of their own; keeping them in the agent's raw payload too
+    # would make every action change look like an agent change.
+    return {k: v for k, v in payload.items() if k != "actions"}
+
+
+def upsert_actions(location, agents_by_hl_id: dict, remote_agents: list[dict], now) -> list:
+    events, to_create, to_update = [], [], []
+    existing = {
+        (a.agent_id, a.hl_id): a for a in Action.objects.filter(agent__location=location).select_related("agent")
+    }
+    seen = set()
+    for payload in remote_agents:
+        agent = agents_by_hl_id[str(payload["id"])]
+        for remote in payload.get("actions") or []:
+            key = (agent.pk, str(remote["id"]))
+            seen.add(key)
+            values = {"name": str(remote.get("name") or ""), "type": str(remote.get("type") or ""),
+                      "details": remote.get("details") or {}, "raw": remote, "state": Action.State.ACTIVE}
+            action = existing.get(key)
+            if action is None:
+                action = Action(agent=agent, hl_id=key[1], synced_at=now, **values)
+                to_create.append(action)
+                events.append(_event(AuditEvent.Verb.CREATED, location, agent, object_type="action", object_id=key[1],
+                                     object_repr=f"{agent.name}: {action.name}", message=f"Action of type {action.type} first seen by sync."))
+                continue
+            changes = _diff(action, values)
+            if changes:
+                for field, (_, new) in changes.items():
+                    setattr(action, field, new)
+                action.synced_at = now
+                to_update.append(action)
+                visible = {k: v for k, v in changes.items() if k != "raw"}
+                if visible:
+                    events.append(_event(AuditEvent.Verb.UPDATED, location, agent, object_type="action", object_id=key[1],
+                                         object_repr=f"{agent.name}: {action.name}", changes=visible))
+    Action.objects.bulk_create(to_create, batch_size=500)
+    if to_update:
+        Action.objects.bulk_update(to_update, ["name", "type", "details", "raw", "state", "synced_at"], batch_size=500)
+    gone = [a for key, a in existing.items() if key not in seen and a.state == Action.State.ACTIVE]
+    if gone:
+        Action.objects.filter(pk__in=[a.pk for a in gone]).update(state=Action.State.GONE, synced_at=now)
+        events += [
+            _event(AuditEvent.Verb.GONE, location, a.agent, object_type="action", object_id=a.hl_id,
+                   object_repr=f"{a.agent.name}: {a.name}", message="No longer returned by HighLevel.")
+            for a in gone
+        ]
+    return events

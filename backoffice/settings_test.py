@@ -1,0 +1,15 @@
+"""Settings for the test suite: production settings (DEBUG off) with keys of the suite's own.
+
+The environment still wins, so DATABASE_URL=postgres://... runs the same suite on PostgreSQL.
+"""
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-for-the-test-suite-only-0123456789")
+os.environ.setdefault("SECRETS_ENCRYPTION_KEYS", "dGVzdC1vbmx5LWtleS1mb3ItdGhlLXRlc3Qtc3VpdGU=")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("HIGHLEVEL_BASE_URL", "http://127.0.0.1:9")  # never the real service in tests
+
+from backoffice.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
+Q_CLUSTER = {**Q_CLUSTER, "workers": 2}  # noqa: F405
