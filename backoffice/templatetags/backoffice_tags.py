@@ -23,8 +23,13 @@ def humanize_key(key):
 
 
 @register.filter
-def is_structured(value):
-    return isinstance(value, (dict, list, tuple))
+def is_nested(value):
+    """A non-empty dict, or a list holding dicts or lists: shown as indented JSON, not inline."""
+    if isinstance(value, dict):
+        return bool(value)
+    if isinstance(value, (list, tuple)):
+        return any(isinstance(item, (dict, list, tuple)) for item in value)
+    return False
 
 
 @register.filter
