@@ -63,6 +63,9 @@ class Location(models.Model):
     sync_error = models.TextField(blank=True)
     sync_started_at = models.DateTimeField(null=True, blank=True)
     synced_at = models.DateTimeField("last sync", null=True, blank=True, db_index=True)
+    # A lease: the job writing to this location remotely now (see agents.locks).
+    write_lock_owner = models.CharField(max_length=100, blank=True, editable=False)
+    write_lock_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
