@@ -82,3 +82,74 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Audit events cannot be deleted.")
+
+
+class SoftDelete(models.Model):
+    """A request to delete an agent: the snapshot that can bring it back, and its review.
+
+    The agent is switched off remotely when the request is made; the real DELETE is sent only
+    after approval and the retention window (see audit.deletion).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending review"
+        APPROVED = "approved", "Approved, purge scheduled"
+        REJECTED = "rejected", "Rejected (restored)"
+        PURGED = "purged", "Purged"
+        PURGE_FAILED = "purge_failed", "Purge failed, will retry"
+        RESTORED_AFTER_PURGE = "restored_after_purge", "Re-created after purge"
+
+    # Statuses in which the agent is switched off but still exists in HighLevel.
+    SOFT_DELETED = (Status.PENDING, Status.APPROVED, Status.PURGE_FAILED)
+
+    agent = models.ForeignKey("agents.Agent", null=True, on_delete=models.SET_NULL, related_name="deletion_requests")
+    location = models.ForeignKey("agents.Location", null=True, on_delete=models.SET_NULL, related_name="+")
+    # Text that survives the rows above, and the agent's HighLevel id when it was deleted
+    # (a re-created agent gets a new one).
+    agent_name = models.CharField(max_length=300)
+    remote_agent_id = models.CharField("agent id at deletion", max_length=100)
+    # {"agent": {API name: value}, "actions": [{id, type, name, details}],
+    #  "followupSettings": {actionIds, followupSettings} or null, "previousMode": "...", "takenAt": iso}
+    snapshot = models.JSONField()
+    reason = models.TextField()
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    requested_by_label = models.CharField(max_length=150)
+    requested_at = models.DateTimeField()
+    batch_id = models.UUIDField(db_index=True, help_text="Requests made together share one batch id.")
+
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    purge_after = models.DateTimeField(null=True, blank=True, db_index=True)
+    purge_attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    purged_at = models.DateTimeField(null=True, blank=True)
+    restored_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    restored_at = models.DateTimeField(null=True, blank=True)
+    # The agent re-created from the snapshot, saved as soon as HighLevel answers, so a restore
+    # interrupted half-way continues with it instead of creating a second agent.
+    recreated_agent_id = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            # One open request per agent: the agent cannot be soft-deleted twice.
+            models.UniqueConstraint(
+                fields=["agent"],
+                condition=models.Q(status__in=["pending", "approved", "purge_failed", "purged"]),
+                name="one_open_deletion_per_agent",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "purge_after"])]
+
+    def __str__(self):
+        return f"Deletion of {self.agent_name} ({self.get_status_display()})"
+
+    @property
+    def is_soft_deleted(self) -> bool:
+        return self.status in self.SOFT_DELETED
+
+    @property
+    def is_restorable(self) -> bool:
+        return self.is_soft_deleted or self.status == self.Status.PURGED

@@ -108,6 +108,15 @@ HIGHLEVEL_MAX_RETRIES = env.int("HIGHLEVEL_MAX_RETRIES", default=4)
 HIGHLEVEL_OPENAPI_DIR = Path(env.str("HIGHLEVEL_OPENAPI_DIR", default=str(BASE_DIR.parent / "shared" / "highlevel-openapi")))
 SYNC_INTERVAL_MINUTES = env.int("SYNC_INTERVAL_MINUTES", default=15)
 
+# --- Review before delete (audit.deletion) ---------------------------------------------
+# Four eyes: the manager who asked for a deletion cannot approve it; someone else must.
+DELETION_FOUR_EYES = env.bool("DELETION_FOUR_EYES", default=True)
+# An approved deletion is purged (the real, permanent DELETE) this many hours after approval;
+# until then a restore only switches the agent back on.
+DELETION_RETENTION_HOURS = env.float("DELETION_RETENTION_HOURS", default=72)
+# How often the purge job looks for approved deletions past their window.
+DELETION_PURGE_INTERVAL_MINUTES = env.int("DELETION_PURGE_INTERVAL_MINUTES", default=5)
+
 # Fernet keys for secrets at rest, newest first; older keys still decrypt (key rotation).
 # Generate one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
 SECRETS_ENCRYPTION_KEYS = env.list("SECRETS_ENCRYPTION_KEYS", default=[])
