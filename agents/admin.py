@@ -1,0 +1,346 @@
+"""Admin for locations, credentials, the mirror, templates and rollouts.
+
+Secrets are write-only: a PIT, client secret or refresh token can be typed in but is never
+rendered back (not in a form, not in a list); lists say only whether one is set.
+Changelists annotate their counts and select their foreign keys, so a page of a hundred rows
+costs the same few queries as a page of one.
+"""
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q
+
+from agents import sync
+from agents.models import (
+    Action,
+    ActionTemplate,
+    AgencyConnection,
+    Agent,
+    AgentTemplate,
+    AgentTemplateVersion,
+    Location,
+    RateLimitWindow,
+    Rollout,
+    RolloutTarget,
+)
+
+
+class ReadOnlyAdminMixin:
+    """For rows that only the system writes: viewable, never added, changed or deleted by hand."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _secret_is_set(field_name):
+    """An annotation: whether the encrypted column holds anything, without decrypting it."""
+    return ExpressionWrapper(~Q(**{field_name: ""}), output_field=BooleanField())
+
+
+# --- Write-only secrets ----------------------------------------------------------------------
+
+def secret_input(label):
+    return forms.CharField(
+        label=label,
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+    )
+
+
+class SecretFieldsForm(forms.ModelForm):
+    """A ModelForm whose `secret_fields` are password inputs that never show the stored value.
+
+    Leaving one empty keeps what is stored; ticking its `remove_<name>` box clears it.
+    """
+
+    secret_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.secret_fields:
+            stored = bool(self.instance.pk and getattr(self.instance, name))
+            self.fields[name].help_text = "Set. Leave empty to keep it." if stored else "Not set."
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.secret_fields:
+            if cleaned.get(f"remove_{name}"):
+                cleaned[name] = ""
+            elif not cleaned.get(name):
+                # An empty password box means "unchanged", not "erase".
+                cleaned[name] = getattr(self.instance, name) if self.instance.pk else ""
+        return cleaned
+
+
+class AgencyConnectionForm(SecretFieldsForm):
+    secret_fields = ("client_secret", "refresh_token")
+    client_secret = secret_input("Client secret")
+    remove_client_secret = forms.BooleanField(label="Remove the stored client secret", required=False)
+    refresh_token = secret_input("Refresh token")
+    remove_refresh_token = forms.BooleanField(label="Remove the stored refresh token", required=False)
+
+    class Meta:
+        model = AgencyConnection
+        fields = ["name", "company_id", "client_id", "app_id", "client_secret", "refresh_token"]
+
+
+class LocationForm(SecretFieldsForm):
+    secret_fields = ("pit",)
+    pit = secret_input("Private integration token")
+    remove_pit = forms.BooleanField(label="Remove the stored token", required=False)
+
+    class Meta:
+        model = Location
+        fields = ["name", "hl_id", "timezone", "pit", "connection", "variables"]
+
+
+# --- Locations and credentials ---------------------------------------------------------------
+
+@admin.register(AgencyConnection)
+class AgencyConnectionAdmin(admin.ModelAdmin):
+    form = AgencyConnectionForm
+    list_display = ["name", "company_id", "client_id", "client_secret_state", "refresh_token_state", "refreshed_at", "location_count"]
+    search_fields = ["name", "company_id", "client_id"]
+    fields = [
+        "name", "company_id", "client_id", "app_id",
+        "client_secret", "remove_client_secret", "refresh_token", "remove_refresh_token",
+        "access_token_expires_at", "refreshed_at", "created_at",
+    ]
+    readonly_fields = ["access_token_expires_at", "refreshed_at", "created_at"]
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request)
+            .defer("client_secret", "refresh_token", "access_token")
+            .annotate(
+                client_secret_set=_secret_is_set("client_secret"),
+                refresh_token_set=_secret_is_set("refresh_token"),
+                location_total=Count("locations"),
+            )
+        )
+
+    @admin.display(description="client secret", ordering="client_secret_set")
+    def client_secret_state(self, obj):
+        return "set" if obj.client_secret_set else "not set"
+
+    @admin.display(description="refresh token", ordering="refresh_token_set")
+    def refresh_token_state(self, obj):
+        return "set" if obj.refresh_token_set else "not set"
+
+    @admin.display(description="locations", ordering="location_total")
+    def location_count(self, obj):
+        return obj.location_total
+
+
+@admin.register(Location)
+class LocationAdmin(admin.ModelAdmin):
+    form = LocationForm
+    list_display = ["name", "hl_id", "sync_status", "synced_at", "credentials", "connection", "active_agent_count"]
+    list_select_related = ["connection"]
+    list_filter = ["sync_status", "connection"]
+    search_fields = ["name", "hl_id"]
+    fields = [
+        "name", "hl_id", "timezone", "pit", "remove_pit", "connection", "variables",
+        "sync_status", "sync_error", "sync_started_at", "synced_at", "created_at",
+    ]
+    readonly_fields = ["sync_status", "sync_error", "sync_started_at", "synced_at", "created_at"]
+    actions = ["sync_selected"]
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request)
+            .defer("location_token")
+            .annotate(
+                pit_set=_secret_is_set("pit"),
+                active_agents=Count("agents", filter=Q(agents__state=Agent.State.ACTIVE)),
+            )
+        )
+
+    @admin.display(description="credentials")
+    def credentials(self, obj):
+        if obj.pit_set:
+            return "PIT set"
+        if obj.connection_id:
+            return "agency connection"
+        return "not set"
+
+    @admin.display(description="active agents", ordering="active_agents")
+    def active_agent_count(self, obj):
+        return obj.active_agents
+
+    @admin.action(description="Sync selected locations")
+    def sync_selected(self, request, queryset):
+        location_ids = list(queryset.values_list("pk", flat=True))
+        queued = sync.enqueue_sync(location_ids, user=request.user)
+        skipped = len(location_ids) - queued
+        text = f"{queued} location{'s' if queued != 1 else ''} queued for sync."
+        if skipped:
+            text += f" {skipped} skipped (no credentials, or a sync already under way)."
+        self.message_user(request, text, messages.SUCCESS if queued else messages.WARNING)
+
+
+@admin.register(RateLimitWindow)
+class RateLimitWindowAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["key", "used", "limit", "interval_ms", "daily_remaining"]
+    search_fields = ["key"]
+
+
+# --- The mirror --------------------------------------------------------------------------------
+# What HighLevel last said: changed by sync and rollouts, never by hand (a hand edit would be
+# overwritten by the next sync and would not reach HighLevel anyway).
+
+class ActionInline(admin.TabularInline):
+    model = Action
+    fields = ["name", "type", "hl_id", "state", "details", "synced_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Agent)
+class AgentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "location", "mode", "is_primary", "state", "template", "drifted", "action_count", "synced_at"]
+    list_select_related = ["location", "template"]
+    list_filter = ["state", "mode", "drifted", "is_primary", "template"]
+    search_fields = ["name", "hl_id", "location__name", "location__hl_id"]
+    inlines = [ActionInline]
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request)
+            .defer("location__pit", "location__location_token")
+            .annotate(active_actions=Count("actions", filter=Q(actions__state=Action.State.ACTIVE)))
+        )
+
+    @admin.display(description="actions", ordering="active_actions")
+    def action_count(self, obj):
+        return obj.active_actions
+
+
+@admin.register(Action)
+class ActionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "type", "agent", "location_name", "state", "synced_at"]
+    list_select_related = ["agent__location"]
+    list_filter = ["type", "state"]
+    search_fields = ["name", "hl_id", "agent__name", "agent__location__name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("agent__location__pit", "agent__location__location_token")
+
+    @admin.display(description="location", ordering="agent__location__name")
+    def location_name(self, obj):
+        return obj.agent.location.name
+
+
+# --- Templates ---------------------------------------------------------------------------------
+
+class ActionTemplateInline(admin.TabularInline):
+    model = ActionTemplate
+    fields = ["position", "type", "name", "details"]
+    extra = 0
+
+
+@admin.register(AgentTemplate)
+class AgentTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "agent_name", "mode", "version", "action_count", "agent_count", "updated_at", "updated_by"]
+    list_select_related = ["updated_by"]
+    list_filter = ["mode"]
+    search_fields = ["name", "agent_name", "description"]
+    readonly_fields = ["version", "created_at", "updated_at", "updated_by"]
+    inlines = [ActionTemplateInline]
+
+    def get_queryset(self, request):
+        # distinct: two counts over two joins would otherwise multiply each other.
+        return (
+            super().get_queryset(request)
+            .annotate(action_total=Count("actions", distinct=True), agent_total=Count("agents", distinct=True))
+        )
+
+    @admin.display(description="actions", ordering="action_total")
+    def action_count(self, obj):
+        return obj.action_total
+
+    @admin.display(description="agents", ordering="agent_total")
+    def agent_count(self, obj):
+        return obj.agent_total
+
+
+@admin.register(AgentTemplateVersion)
+class AgentTemplateVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["template", "version", "created_at", "created_by"]
+    list_select_related = ["template", "created_by"]
+    list_filter = ["template"]
+    search_fields = ["template__name"]
+
+
+# --- Rollouts ----------------------------------------------------------------------------------
+
+class RolloutTargetInline(admin.TabularInline):
+    model = RolloutTarget
+    fields = ["position", "location", "agent", "status", "steps_done", "attempts", "error", "started_at", "finished_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("location", "agent").defer(
+            "location__pit", "location__location_token", "agent__raw"
+        )
+
+
+@admin.register(Rollout)
+class RolloutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["__str__", "kind", "status", "strategy", "target_count", "succeeded_count", "failed_count", "created_by", "created_at"]
+    list_select_related = ["template", "created_by"]
+    list_filter = ["status", "kind", "strategy"]
+    search_fields = ["template__name"]
+    inlines = [RolloutTargetInline]
+
+    def get_queryset(self, request):
+        done = [RolloutTarget.Status.SUCCEEDED, RolloutTarget.Status.UNCHANGED]
+        return super().get_queryset(request).annotate(
+            target_total=Count("targets"),
+            succeeded_total=Count("targets", filter=Q(targets__status__in=done)),
+            failed_total=Count("targets", filter=Q(targets__status=RolloutTarget.Status.FAILED)),
+        )
+
+    @admin.display(description="targets", ordering="target_total")
+    def target_count(self, obj):
+        return obj.target_total
+
+    @admin.display(description="done", ordering="succeeded_total")
+    def succeeded_count(self, obj):
+        return obj.succeeded_total
+
+    @admin.display(description="failed", ordering="failed_total")
+    def failed_count(self, obj):
+        return obj.failed_total
+
+
+@admin.register(RolloutTarget)
+class RolloutTargetAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["rollout", "location", "agent", "status", "steps_done", "attempts", "error", "finished_at"]
+    list_select_related = ["rollout__template", "location", "agent"]
+    list_filter = ["status"]
+    search_fields = ["location__name", "location__hl_id", "error"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("location__pit", "location__location_token", "agent__raw")

@@ -1,0 +1,26 @@
+"""The audit log in the admin: readable by staff, changeable by nobody (superusers included)."""
+from django.contrib import admin
+
+from audit.models import AuditEvent
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["at", "actor_label", "verb", "object_type", "object_repr", "location", "http_status"]
+    list_select_related = ["location"]
+    list_filter = ["verb", "at", "object_type"]
+    date_hierarchy = "at"
+    search_fields = ["object_repr", "actor_label"]
+
+    # Append-only: the admin must not offer what the model refuses anyway (AppendOnlyError).
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("location__pit", "location__location_token")
