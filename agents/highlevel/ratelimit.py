@@ -1,0 +1,137 @@
+"""Pacing of HighLevel calls per rate-limit bucket, shared by every worker through the database.
+
+HighLevel allows a burst of `X-RateLimit-Max` requests per `X-RateLimit-Interval-Milliseconds`
+per app and location. The bucket's state is one `RateLimitWindow` row. Every change is a single
+conditional UPDATE whose row count says whether it won, so two processes can never both take
+the last slot: the database serialises the UPDATEs, and each one re-checks its condition
+against the row as it is at that moment. Nothing is read, changed in Python and written back.
+
+Call `acquire()` outside `transaction.atomic()`: inside one, the row stays locked (and the count
+is rolled back with the caller's work) until the caller's transaction ends.
+"""
+from __future__ import annotations
+
+import logging
+import random
+import time
+
+from django.db.models import ExpressionWrapper, F, FloatField
+
+from agents.models import RateLimitWindow
+
+logger = logging.getLogger(__name__)
+
+# Per process: what we last knew of each bucket, so acquire() is normally a single UPDATE.
+_known_buckets: dict[str, dict] = {}
+
+# The moment the current window ends, computed by the database from the row's own interval,
+# so a process with an out-of-date idea of the interval still counts exactly.
+_WINDOW_ENDS_AT = ExpressionWrapper(F("window_started_at") + F("interval_ms") / 1000.0, output_field=FloatField())
+
+
+def _header_int(headers, name) -> int | None:
+    try:
+        value = int(str(headers.get(name)).strip())
+    except (TypeError, ValueError, AttributeError):
+        return None
+    return value if value >= 0 else None
+
+
+class LocationLimiter:
+    def __init__(self, key, *, default_limit=100, default_interval_ms=10_000, sleep=time.sleep, clock=time.time):
+        self.key = key
+        self.default_limit = default_limit
+        self.default_interval_ms = default_interval_ms
+        self.sleep = sleep
+        self.clock = clock
+        self._random = random.Random()
+
+    # --- taking a slot ---------------------------------------------------------------------
+
+    def acquire(self) -> None:
+        """Block until this process holds one request slot in the current window."""
+        if self.key not in _known_buckets:
+            self._load_bucket()
+        while True:
+            now = self.clock()
+            if self._take_slot(now) or self._open_new_window(now):
+                return
+            wait = self._seconds_until_window_ends(now)
+            logger.debug("Rate limit bucket %s is full; waiting %.2f s", self.key, wait)
+            self.sleep(wait)
+
+    def _windows(self, now):
+        rows = RateLimitWindow.objects.filter(key=self.key).alias(window_ends_at=_WINDOW_ENDS_AT)
+        return rows.filter(window_ends_at__gt=now), rows.filter(window_ends_at__lte=now)
+
+    def _take_slot(self, now) -> bool:
+        current, _ = self._windows(now)
+        return bool(current.filter(used__lt=F("limit")).update(used=F("used") + 1))
+
+    def _open_new_window(self, now) -> bool:
+        # Only one process can win this: after the first UPDATE the window no longer looks expired.
+        _, expired = self._windows(now)
+        return bool(expired.filter(limit__gt=0).update(window_started_at=now, used=1))
+
+    def _seconds_until_window_ends(self, now) -> float:
+        bucket = self._load_bucket()
+        interval_s = bucket["interval_ms"] / 1000.0
+        remaining = bucket["window_started_at"] + interval_s - now
+        # The jitter keeps the waiting workers from all coming back in the same instant.
+        jitter = self._random.uniform(0.01, max(0.02, min(0.25, interval_s / 20)))
+        return max(0.0, remaining) + jitter
+
+    def _load_bucket(self) -> dict:
+        """Create the row if needed and remember what it says (the row also survives restarts)."""
+        row, _ = RateLimitWindow.objects.get_or_create(
+            key=self.key, defaults={"limit": self.default_limit, "interval_ms": self.default_interval_ms}
+        )
+        bucket = {"limit": row.limit, "interval_ms": row.interval_ms, "window_started_at": row.window_started_at}
+        _known_buckets[self.key] = bucket
+        return bucket
+
+    # --- learning from answers -----------------------------------------------------------
+
+    def observe(self, headers) -> None:
+        """Adopt the limits HighLevel reports, and count requests made by others on the same bucket."""
+        headers = headers or {}
+        limit = _header_int(headers, "X-RateLimit-Max")
+        interval_ms = _header_int(headers, "X-RateLimit-Interval-Milliseconds")
+        remaining = _header_int(headers, "X-RateLimit-Remaining")
+        daily_remaining = _header_int(headers, "X-RateLimit-Daily-Remaining")
+        limit = limit or None  # a limit or interval of 0 is garbage, not an instruction to stop
+        interval_ms = interval_ms or None
+
+        known = _known_buckets.get(self.key) or self._load_bucket()
+        changes = {}
+        if limit is not None and limit != known["limit"]:
+            changes["limit"] = limit
+        if interval_ms is not None and interval_ms != known["interval_ms"]:
+            changes["interval_ms"] = interval_ms
+        if daily_remaining is not None:
+            changes["daily_remaining"] = daily_remaining
+        if changes:
+            RateLimitWindow.objects.filter(key=self.key).update(**changes)
+            known.update({name: changes[name] for name in ("limit", "interval_ms") if name in changes})
+
+        if remaining is not None:
+            self._account_for_others(remaining, limit)
+
+    def _account_for_others(self, remaining: int, limit: int | None) -> None:
+        """If HighLevel has fewer slots left than we think, someone else is using them: count them."""
+        if limit is not None:
+            used_by_service = max(0, limit - remaining)
+        else:
+            used_by_service = F("limit") - remaining
+        if isinstance(used_by_service, int) and used_by_service == 0:
+            return
+        now = self.clock()
+        current, expired = self._windows(now)
+        if limit is None:
+            current = current.filter(limit__gte=remaining)
+            expired = expired.filter(limit__gte=remaining)
+        # Only ever raise the counter: our own slots already taken in this window stay counted.
+        if current.filter(used__lt=used_by_service).update(used=used_by_service):
+            return
+        # Our window has ended but the service's has not: start one holding what the service counts.
+        expired.update(window_started_at=now, used=used_by_service)
