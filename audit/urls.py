@@ -1,0 +1,16 @@
+from django.urls import path
+
+from audit import deletion_views
+
+app_name = "audit"
+urlpatterns = [
+    # Review before delete (audit.deletion_views).
+    path("deletions/", deletion_views.deletion_list, name="deletion_list"),
+    path("deletions/<int:request_id>/approve/", deletion_views.deletion_approve, name="deletion_approve"),
+    path("deletions/<int:request_id>/reject/", deletion_views.deletion_reject, name="deletion_reject"),
+    path("deletions/<int:request_id>/restore/", deletion_views.deletion_restore, name="deletion_restore"),
+    path("deletions/batch/<uuid:batch_id>/approve/", deletion_views.batch_approve, name="batch_approve"),
+    path("deletions/batch/<uuid:batch_id>/reject/", deletion_views.batch_reject, name="batch_reject"),
+    path("agents/<int:agent_id>/delete/", deletion_views.agent_delete, name="agent_delete"),
+    path("agents/<int:agent_id>/restore/", deletion_views.agent_restore, name="agent_restore"),
+]
