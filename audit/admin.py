@@ -1,7 +1,7 @@
 """The audit log in the admin: readable by staff, changeable by nobody (superusers included)."""
 from django.contrib import admin
 
-from audit.models import AuditEvent
+from audit.models import AuditEvent, SoftDelete
 
 
 @admin.register(AuditEvent)
@@ -13,6 +13,29 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ["object_repr", "actor_label"]
 
     # Append-only: the admin must not offer what the model refuses anyway (AppendOnlyError).
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("location__pit", "location__location_token")
+
+
+@admin.register(SoftDelete)
+class SoftDeleteAdmin(admin.ModelAdmin):
+    """Deletion requests, to look at: approving, restoring and purging go through the review
+    flow (audit.deletion), which talks to HighLevel and records each step."""
+
+    list_display = ["agent_name", "location", "status", "requested_by_label", "requested_at", "reviewed_by", "purge_after", "purged_at"]
+    list_select_related = ["location", "reviewed_by"]
+    list_filter = ["status", "requested_at"]
+    search_fields = ["agent_name", "remote_agent_id", "requested_by_label", "reason"]
+
     def has_add_permission(self, request):
         return False
 
