@@ -3,6 +3,7 @@ from django.conf import settings
 from django_q.models import Schedule
 
 SYNC_ALL = "sync all locations"
+PURGE_DELETIONS = "purge approved deletions"
 
 
 def ensure_schedules() -> None:
@@ -12,6 +13,15 @@ def ensure_schedules() -> None:
             "func": "agents.tasks.sync_all_locations",
             "schedule_type": Schedule.MINUTES,
             "minutes": settings.SYNC_INTERVAL_MINUTES,
+            "repeats": -1,
+        },
+    )
+    Schedule.objects.update_or_create(
+        name=PURGE_DELETIONS,
+        defaults={
+            "func": "audit.tasks.purge_due_deletions",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": settings.DELETION_PURGE_INTERVAL_MINUTES,
             "repeats": -1,
         },
     )
