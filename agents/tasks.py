@@ -10,3 +10,17 @@ def sync_location(location_id: int) -> str:
 def sync_all_locations() -> int:
     """The periodic job: enqueue a sync of every location. Returns how many were enqueued."""
     return sync.enqueue_sync_all()
+
+
+def plan_target(target_id: int) -> str:
+    """Plan one rollout target from a fresh read of its location (reads only)."""
+    from agents.rollout.services import plan_target_by_id
+
+    return plan_target_by_id(target_id)
+
+
+def apply_target(target_id: int) -> str:
+    """Apply one rollout target under its location's write lock; safe to run twice."""
+    from agents.rollout.apply import apply_target as apply
+
+    return apply(target_id)

@@ -36,6 +36,8 @@ class Rollout(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Why the rollout stopped (cancelled by whom, aborted after the canary), in words.
+    status_note = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -47,6 +49,7 @@ class Rollout(models.Model):
 
 class RolloutTarget(models.Model):
     class Status(models.TextChoices):
+        PLANNING = "planning", "Planning"
         PLANNED = "planned", "Planned"
         UNPLANNABLE = "unplannable", "Cannot be planned"
         QUEUED = "queued", "Queued"
@@ -62,7 +65,17 @@ class RolloutTarget(models.Model):
     position = models.PositiveIntegerField(default=0)
     desired = models.JSONField(default=dict, blank=True)  # frozen rendered config
     plan = models.JSONField(default=list, blank=True)  # list of steps
+    # What the plan does to this location: create, adopt, update, unchanged or unplannable.
+    outcome = models.CharField(max_length=20, blank=True, db_index=True)
     steps_done = models.PositiveIntegerField(default=0)
+    steps_total = models.PositiveIntegerField(default=0)
+    # Summaries of the steps done so far (across attempts) and, after a failure, of those left.
+    done_log = models.JSONField(default=list, blank=True)
+    remaining = models.JSONField(default=list, blank=True)
+    # HTTP figures of this target's applies, for the rollout's totals.
+    requests_sent = models.PositiveIntegerField(default=0)
+    retries = models.PositiveIntegerField(default=0)
+    writes = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNED, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)

@@ -1,0 +1,80 @@
+"""Template variables: `{{ location.name }}`, `{{ location.id }}`, `{{ location.timezone }}`, `{{ vars.KEY }}`.
+
+A deliberately small, strict renderer (not Django templates): no filters, no logic, no
+auto-escaping, nothing that could reach beyond the location. A placeholder it does not know,
+or a variable the location has no value for, raises MissingVariable naming it, so a plan says
+"vars.calendar_id has no value in this location" instead of sending an empty calendar id.
+"""
+import re
+
+PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
+_NAME = re.compile(r"^(location\.(name|id|timezone)|vars\.[A-Za-z_][A-Za-z0-9_]*)$")
+
+
+class MissingVariable(Exception):
+    def __init__(self, name: str, reason: str = ""):
+        self.name = name
+        super().__init__(reason or f"The variable {{{{ {name} }}}} has no value in this location.")
+
+
+class UnknownVariable(MissingVariable):
+    def __init__(self, name: str):
+        super().__init__(
+            name,
+            f"{{{{ {name} }}}} is not a known variable (use location.name, location.id, "
+            f"location.timezone or vars.NAME).",
+        )
+
+
+def context_for(location) -> dict:
+    """The values a location renders with, under their placeholder names."""
+    values = {
+        "location.name": location.name or "",
+        "location.id": location.hl_id or "",
+        "location.timezone": location.timezone or "",
+    }
+    for key, value in (location.variables or {}).items():
+        if value is not None and str(value) != "":
+            values[f"vars.{key}"] = str(value)
+    return values
+
+
+def placeholders_in(value) -> set[str]:
+    """Every placeholder name used anywhere in a (nested) value."""
+    found = set()
+    if isinstance(value, str):
+        found.update(match.group(1) for match in PLACEHOLDER.finditer(value))
+    elif isinstance(value, dict):
+        for item in value.values():
+            found |= placeholders_in(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            found |= placeholders_in(item)
+    return found
+
+
+def render_string(text: str, context: dict) -> str:
+    def substitute(match):
+        name = match.group(1)
+        if not _NAME.match(name):
+            raise UnknownVariable(name)
+        if name not in context or (name == "location.timezone" and not context[name]):
+            raise MissingVariable(name)
+        return context[name]
+
+    return PLACEHOLDER.sub(substitute, text)
+
+
+def render(value, context: dict):
+    """Render every string inside `value` (dicts and lists are walked; keys are left alone)."""
+    if isinstance(value, str):
+        return render_string(value, context)
+    if isinstance(value, dict):
+        return {key: render(item, context) for key, item in value.items()}
+    if isinstance(value, list):
+        return [render(item, context) for item in value]
+    return value
+
+
+def render_for_location(value, location):
+    return render(value, context_for(location))
