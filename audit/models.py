@@ -153,3 +153,53 @@ class SoftDelete(models.Model):
     @property
     def is_restorable(self) -> bool:
         return self.is_soft_deleted or self.status == self.Status.PURGED
+
+
+class GenerationQuerySet(models.QuerySet):
+    # Kept as fetched, like the audit events they belong with.
+    def update(self, **kwargs):
+        raise AppendOnlyError("Kept generations cannot be changed.")
+
+    def delete(self):
+        raise AppendOnlyError("Kept generations cannot be deleted.")
+
+    update.queryset_only = True
+    delete.queryset_only = True
+
+
+class Generation(models.Model):
+    """What the AI used for one reply (prompt, history, knowledge, action logs), as HighLevel
+    reported it when a manager looked it up, kept for the audit trail."""
+
+    class Source(models.TextChoices):
+        CONVERSATION = "conversation", "Conversation"
+        WORKFLOW = "workflow", "Workflow"
+
+    agent = models.ForeignKey("agents.Agent", null=True, on_delete=models.SET_NULL, related_name="generations")
+    location = models.ForeignKey("agents.Location", null=True, on_delete=models.SET_NULL, related_name="+")
+    # Text that survives the rows above.
+    agent_name = models.CharField(max_length=300)
+    remote_agent_id = models.CharField("agent id", max_length=100, blank=True)
+    message_id = models.CharField("message id", max_length=100, db_index=True)
+    source = models.CharField(max_length=20, choices=Source.choices)
+    payload = models.JSONField(help_text="HighLevel's answer, as it came.")
+    fetched_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    fetched_by_label = models.CharField(max_length=150)
+    fetched_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = GenerationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-fetched_at", "-id"]
+        indexes = [models.Index(fields=["agent", "-fetched_at"])]
+
+    def __str__(self):
+        return f"Generation for message {self.message_id} ({self.source})"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise AppendOnlyError("Kept generations cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Kept generations cannot be deleted.")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from audit import deletion_views
+from audit import deletion_views, generation_views, trail_views
 
 app_name = "audit"
 urlpatterns = [
@@ -13,4 +13,11 @@ urlpatterns = [
     path("deletions/batch/<uuid:batch_id>/reject/", deletion_views.batch_reject, name="batch_reject"),
     path("agents/<int:agent_id>/delete/", deletion_views.agent_delete, name="agent_delete"),
     path("agents/<int:agent_id>/restore/", deletion_views.agent_restore, name="agent_restore"),
+    # The audit trail and its exports (audit.trail_views).
+    path("trail/", trail_views.trail, name="trail"),
+    path("trail/export.<str:export_format>", trail_views.trail_export, name="trail_export"),
+    # Generations: look up what the AI used for one reply, keep it, export it.
+    path("agents/<int:agent_id>/generations/", generation_views.generation_lookup, name="generation_lookup"),
+    path("generations/<int:generation_id>/", generation_views.generation_detail, name="generation_detail"),
+    path("generations/<int:generation_id>/export.json", generation_views.generation_export, name="generation_export"),
 ]

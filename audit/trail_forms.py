@@ -1,0 +1,69 @@
+"""The trail page's filter form: a GET form whose bad values become form errors, never a 500.
+
+Locations, templates and users are few enough (hundreds at most) to choose from a list.
+Agents and rollouts can be thousands, so they are given by id: their pages link here with the
+id filled in, and the page names the chosen agent or rollout next to the field.
+"""
+from django import forms
+from django.contrib.auth import get_user_model
+
+from agents.models import Agent, AgentTemplate, Location, Rollout
+from audit.models import AuditEvent
+from audit.selectors import TrailFilters
+
+
+class _IdChoiceField(forms.ModelChoiceField):
+    """A model chosen by its id typed in (or carried in a link) rather than picked from a list."""
+
+    widget = forms.NumberInput(attrs={"min": 1, "class": "id-input"})
+
+    def __init__(self, queryset, *, noun, **kwargs):
+        super().__init__(queryset, required=False, **kwargs)
+        self.error_messages["invalid_choice"] = f"There is no {noun} with that id."
+
+
+class TrailFilterForm(forms.Form):
+    location = forms.ModelChoiceField(
+        Location.objects.only("id", "name").order_by("name", "pk"), required=False, empty_label="Any location"
+    )
+    agent = _IdChoiceField(Agent.objects.only("id", "name", "location_id"), noun="agent", label="Agent id")
+    template = forms.ModelChoiceField(
+        AgentTemplate.objects.only("id", "name").order_by("name"), required=False, empty_label="Any template"
+    )
+    rollout = _IdChoiceField(Rollout.objects.only("id"), noun="rollout", label="Rollout #")
+    user = forms.ModelChoiceField(
+        get_user_model().objects.only("id", "username").order_by("username"), required=False, empty_label="Anyone"
+    )
+    verb = forms.ChoiceField(choices=[("", "Any change")] + AuditEvent.Verb.choices, required=False, label="What")
+    date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].label_from_instance = lambda user: user.get_username()
+
+    def clean(self):
+        cleaned = super().clean()
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to and date_from > date_to:
+            self.add_error("date_to", "The end date is before the start date.")
+        return cleaned
+
+    def trail_filters(self) -> TrailFilters:
+        """The valid filters as ids; an unbound or invalid form gives no filters."""
+        data = self.cleaned_data if self.is_valid() else {}
+
+        def pk(name):
+            value = data.get(name)
+            return value.pk if value is not None else None
+
+        return TrailFilters(
+            location_id=pk("location"),
+            agent_id=pk("agent"),
+            template_id=pk("template"),
+            rollout_id=pk("rollout"),
+            actor_id=pk("user"),
+            verb=data.get("verb") or "",
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+        )
