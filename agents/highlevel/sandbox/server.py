@@ -1,0 +1,137 @@
+"""The sandbox over real HTTP, on loopback, in a background thread.
+
+    server = SandboxServer("127.0.0.1", 0, SandboxState(locations=5))
+    server.start(); ... server.base_url ...; server.stop()
+
+Besides HighLevel's operations it answers a few of its own, never rate limited nor faulted:
+    GET  /_sandbox/stats   requests by method and operation, and the count of writes
+    POST /_sandbox/faults  JSON body of fault settings to change; answers all of them
+    POST /_sandbox/reset   back to the seeded world, faults off
+"""
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from .protocol import ApiRequest, ApiResponse
+from .routes import handle
+from .state import SandboxState
+
+CONTROL_PREFIX = "/_sandbox/"
+
+
+def control(state: SandboxState, method: str, path: str, body: bytes) -> ApiResponse:
+    if method == "GET" and path == "/_sandbox/stats":
+        return ApiResponse(200, state.stats.as_dict())
+    if method == "POST" and path == "/_sandbox/reset":
+        state.reset()
+        return ApiResponse(200, {"reset": True})
+    if method == "POST" and path == "/_sandbox/faults":
+        try:
+            state.faults.update(**json.loads(body or b"{}"))
+            return ApiResponse(200, state.faults.as_dict())
+        except (ValueError, TypeError) as error:
+            return ApiResponse(400, {"statusCode": 400, "message": str(error)})
+    if method == "GET" and path == "/_sandbox/faults":
+        return ApiResponse(200, state.faults.as_dict())
+    return ApiResponse(404, {"statusCode": 404, "message": f"Cannot {method} {path}", "error": "Not Found"})
+
+
+class SandboxRequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as a pooled client expects
+    server_version = "HighLevelSandbox/1.0"
+    state: SandboxState  # set on the subclass made per server
+
+    def do_GET(self):
+        self._serve()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
+
+    def _serve(self) -> None:
+        url = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        if url.path.startswith(CONTROL_PREFIX):
+            response = control(self.state, self.command, url.path, body)
+        else:
+            request = ApiRequest(
+                method=self.command,
+                path=url.path,
+                query={key: values[0] for key, values in parse_qs(url.query, keep_blank_values=True).items()},
+                headers={name.lower(): value for name, value in self.headers.items()},
+                body=body,
+            )
+            response = handle(self.state, request)
+        if response.drop_connection:
+            self._drop()
+        else:
+            self._send(response)
+
+    def _send(self, response: ApiResponse) -> None:
+        payload = b"" if response.body is None else json.dumps(response.body).encode()
+        try:
+            self.send_response(response.status)
+            for name, value in response.headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (a timeout fault did its job)
+
+    def _drop(self) -> None:
+        # The work is done but no answer ever comes: close the socket under the client.
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def log_message(self, format, *args):  # noqa: A002 - the stdlib's name
+        pass  # quiet: tests and the demo read /_sandbox/stats instead
+
+
+class SandboxServer:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, state: SandboxState | None = None):
+        self.state = state if state is not None else SandboxState(locations=25)
+        handler = type("BoundSandboxRequestHandler", (SandboxRequestHandler,), {"state": self.state})
+        self._httpd = ThreadingHTTPServer((host, port), handler)
+        self._httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def host(self) -> str:
+        return self._httpd.server_address[0]
+
+    @property
+    def port(self) -> int:
+        return self._httpd.server_address[1]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> "SandboxServer":
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name="highlevel-sandbox", daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self._httpd.serve_forever()
+
+    def stop(self) -> None:
+        self.state.faults.release_hangs.set()  # let hanging requests go
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> "SandboxServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
