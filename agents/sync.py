@@ -18,6 +18,7 @@ from agents.gateway import location_client
 from agents.highlevel.errors import AuthError, HighLevelError
 from agents.models import Action, Agent, Location
 from agents.models.mirror import AGENT_API_FIELDS
+from agents.rollout.drift import refresh_drift
 from audit.models import AuditEvent
 from audit.services import record, record_many
 
@@ -109,6 +110,7 @@ def sync_location(location: Location) -> str:
     remote_agents = fetch_remote_agents(client)
     with transaction.atomic():
         counts = upsert_mirror(location, remote_agents)
+        refresh_drift(location)
     return (
         f"ok: {len(remote_agents)} agents; {counts['created']} new, {counts['changed']} changed, "
         f"{counts['gone']} gone; {client.requests_sent} requests"
@@ -258,9 +260,12 @@ def upsert_actions(location, agents_by_hl_id: dict, remote_agents: list[dict], n
     gone = [a for key, a in existing.items() if key not in seen and a.state == Action.State.ACTIVE]
     if gone:
         Action.objects.filter(pk__in=[a.pk for a in gone]).update(state=Action.State.GONE, synced_at=now)
+        # An agent that is gone takes its actions with it; its own "gone" event says so once.
+        remote_agent_ids = {str(payload["id"]) for payload in remote_agents}
         events += [
             _event(AuditEvent.Verb.GONE, location, a.agent, object_type="action", object_id=a.hl_id,
                    object_repr=f"{a.agent.name}: {a.name}", message="No longer returned by HighLevel.")
             for a in gone
+            if a.agent.hl_id in remote_agent_ids
         ]
     return events

@@ -93,18 +93,27 @@ def _plan_template(client, location, desired: dict, template_id) -> Plan:
                 "kind": "adopt_agent", "agent_id": plan.agent_id, "changes": {},
                 "summary": f"Adopt the existing agent “{name}” ({plan.agent_id}): same name, not yet linked to this template",
             })
-        changes = agent_field_changes(remote, wanted)
-        if changes:
-            plan.steps.append({
-                "kind": "update_agent", "agent_id": plan.agent_id, "changes": changes,
-                "summary": f"Update {_count(len(changes), 'field')} of agent “{name}”",
-                "payload": update_payload(changes, wanted, remote),
-            })
-    plan.steps += _action_steps(plan.agent_id, remote_actions, desired.get("actions") or [])
-    plan.steps += _followup_steps(plan, remote_actions, desired)
+    plan.steps += differences(plan.agent_id, remote or {}, remote_actions, desired, notes=plan.notes, exists=remote is not None)
     if plan.steps and plan.outcome == UNCHANGED:
         plan.outcome = UPDATE
     return plan
+
+
+def differences(agent_id: str, remote: dict, remote_actions: list, desired: dict, *, notes=None, exists=True) -> list:
+    """The steps that take an agent (as read, or as mirrored) to the desired config."""
+    steps = []
+    if exists:
+        wanted = desired["agent"]
+        changes = agent_field_changes(remote, wanted)
+        if changes:
+            steps.append({
+                "kind": "update_agent", "agent_id": agent_id, "changes": changes,
+                "summary": f"Update {_count(len(changes), 'field')} of agent “{wanted['name']}”",
+                "payload": update_payload(changes, wanted, remote),
+            })
+    steps += _action_steps(agent_id, remote_actions, desired.get("actions") or [])
+    steps += _followup_steps(agent_id, remote_actions, desired, notes if notes is not None else [])
+    return steps
 
 
 def action_key(action: dict) -> str:
@@ -148,13 +157,13 @@ def _action_steps(agent_id: str, remote_actions: list, wanted_actions: list) -> 
     return steps
 
 
-def _followup_steps(plan: Plan, remote_actions: list, desired: dict) -> list:
+def _followup_steps(agent_id: str, remote_actions: list, desired: dict, notes: list) -> list:
     settings = desired.get("followup_settings")
     if not settings:
         return []
     followup_keys = [action_key(a) for a in desired.get("actions") or [] if a["type"] == "advancedFollowup"]
     if not followup_keys:
-        plan.notes.append("Follow-up settings apply to advancedFollowup actions; the template has none, so they are not sent.")
+        notes.append("Follow-up settings apply to advancedFollowup actions; the template has none, so they are not sent.")
         return []
     current = {action_key(a): (a.get("details") or {}).get("followupSettings")
                for a in remote_actions if a.get("type") == "advancedFollowup"}
@@ -163,7 +172,7 @@ def _followup_steps(plan: Plan, remote_actions: list, desired: dict) -> list:
         return []
     before = next((b for b in befores if b is not None), None)
     return [{
-        "kind": "followup_settings", "agent_id": plan.agent_id, "action_keys": followup_keys,
+        "kind": "followup_settings", "agent_id": agent_id, "action_keys": followup_keys,
         "summary": "Set the follow-up settings", "changes": {"followupSettings": [before, settings]},
         "payload": {"followupSettings": settings},
     }]
