@@ -11,6 +11,7 @@ import traceback
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -31,6 +32,10 @@ def browser():
         )
         yield browser
         browser.close()
+        # Database connections opened while Playwright ran belong to its greenlet's context, where
+        # pytest-django's own cleanup cannot see them; left open, they keep PostgreSQL from
+        # dropping the test database.
+        connections.close_all()
 
 
 @pytest.fixture
