@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from agents import views
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("locations/<int:location_id>/sync-status/", views.location_sync_status, name="location_sync_status"),
     path("agents/<int:agent_id>/", views.agent_detail, name="agent_detail"),
     path("agents/<int:agent_id>/raw/", views.agent_raw_payload, name="agent_raw_payload"),
+    path("", include("agents.rollout_urls")),  # templates, rollouts, bulk update, location variables
 ]
