@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 
 from agents import sync
+from audit.deletion_admin import request_deletion_action
 from agents.models import (
     Action,
     ActionTemplate,
@@ -216,6 +217,7 @@ class AgentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["state", "mode", "drifted", "is_primary", "template"]
     search_fields = ["name", "hl_id", "location__name", "location__hl_id"]
     inlines = [ActionInline]
+    actions = [request_deletion_action]  # soft delete with review (audit.deletion)
 
     def get_queryset(self, request):
         return (
