@@ -54,3 +54,10 @@ def test_log_in_sync_a_location_and_read_an_agent(page, screenshot, live_server,
     expect(page.locator("pre.raw")).to_contain_text('"id"')
     page.locator("#raw-payload").scroll_into_view_if_needed()
     screenshot("06-agent-raw", full_page=False)
+
+    # The admin shows that a token is set, never the token.
+    page.goto(f"{live_server.url}/admin/agents/location/{location.pk}/change/")
+    expect(page.locator('input[name="pit"]')).to_have_value("")
+    expect(page.get_by_text("Set. Leave empty to keep it.")).to_be_visible()
+    assert location.pit not in page.content()
+    screenshot("07-admin-location")
