@@ -46,6 +46,10 @@ def agent_trails(agent_ids: list[int], limit: int = TRAIL_LIMIT) -> dict[int, li
     return trails
 
 
+def pending_count(batches: list[dict]) -> int:
+    return sum(len(batch["requests"]) for batch in batches)
+
+
 def awaiting_purge():
     """Approved requests, the next purge first; failed purges (retried by the job) among them."""
     return _requests().filter(status__in=[Status.APPROVED, Status.PURGE_FAILED]).order_by("purge_after", "pk")

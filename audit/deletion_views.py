@@ -26,8 +26,10 @@ def review_settings() -> dict:
 @require_GET
 @login_required
 def deletion_list(request):
+    batches = selectors.pending_batches()
     context = {
-        "batches": selectors.pending_batches(),
+        "batches": batches,
+        "pending_count": selectors.pending_count(batches),
         "awaiting_purge": selectors.awaiting_purge(),
         "purged": selectors.purged(),
         "closed": selectors.recently_closed(),

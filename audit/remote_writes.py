@@ -44,6 +44,9 @@ def about_agent(agent: Agent) -> dict:
 def mirror_answer(agent: Agent, answer: dict, *, state: str) -> None:
     """Update the mirror row from HighLevel's answer (quietly: the audit events say what changed)."""
     values = agent_values(answer) if isinstance(answer, dict) and answer.get("id") else {}
+    # Write answers may leave out the remote timestamps; keep the ones sync saw rather than blank them.
+    values = {field: value for field, value in values.items()
+              if value != "" or field not in ("remote_created_at", "remote_updated_at")}
     for field, value in values.items():
         setattr(agent, field, value)
     agent.state = state
