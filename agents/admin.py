@@ -11,6 +11,9 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 
 from agents import sync
 from audit.deletion_admin import request_deletion_action
+from agents.rollout_admin import (
+    ActionTemplateAdminForm, VersionedTemplateAdminMixin, bulk_update_action, roll_out_template_action,
+)
 from agents.models import (
     Action,
     ActionTemplate,
@@ -150,7 +153,7 @@ class LocationAdmin(admin.ModelAdmin):
         "sync_status", "sync_error", "sync_started_at", "synced_at", "created_at",
     ]
     readonly_fields = ["sync_status", "sync_error", "sync_started_at", "synced_at", "created_at"]
-    actions = ["sync_selected"]
+    actions = ["sync_selected", roll_out_template_action]
 
     def get_queryset(self, request):
         return (
@@ -217,7 +220,7 @@ class AgentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["state", "mode", "drifted", "is_primary", "template"]
     search_fields = ["name", "hl_id", "location__name", "location__hl_id"]
     inlines = [ActionInline]
-    actions = [request_deletion_action]  # soft delete with review (audit.deletion)
+    actions = [request_deletion_action, bulk_update_action]  # soft delete with review (audit.deletion)
 
     def get_queryset(self, request):
         return (
@@ -250,12 +253,13 @@ class ActionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 class ActionTemplateInline(admin.TabularInline):
     model = ActionTemplate
+    form = ActionTemplateAdminForm  # validated by the contract, like the editor's JSON view
     fields = ["position", "type", "name", "details"]
     extra = 0
 
 
 @admin.register(AgentTemplate)
-class AgentTemplateAdmin(admin.ModelAdmin):
+class AgentTemplateAdmin(VersionedTemplateAdminMixin, admin.ModelAdmin):
     list_display = ["name", "agent_name", "mode", "version", "action_count", "agent_count", "updated_at", "updated_by"]
     list_select_related = ["updated_by"]
     list_filter = ["mode"]
