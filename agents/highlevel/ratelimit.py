@@ -23,6 +23,9 @@ logger = logging.getLogger(__name__)
 
 # Per process: what we last knew of each bucket, so acquire() is normally a single UPDATE.
 _known_buckets: dict[str, dict] = {}
+_daily_recorded: dict[str, float] = {}  # bucket -> when this process last wrote daily_remaining
+DAILY_RECORD_EVERY_S = 5.0
+DAILY_LOW = 1000
 
 # The moment the current window ends, computed by the database from the row's own interval,
 # so a process with an out-of-date idea of the interval still counts exactly.
@@ -108,7 +111,7 @@ class LocationLimiter:
             changes["limit"] = limit
         if interval_ms is not None and interval_ms != known["interval_ms"]:
             changes["interval_ms"] = interval_ms
-        if daily_remaining is not None:
+        if daily_remaining is not None and self._daily_worth_recording(daily_remaining):
             changes["daily_remaining"] = daily_remaining
         if changes:
             RateLimitWindow.objects.filter(key=self.key).update(**changes)
@@ -116,6 +119,16 @@ class LocationLimiter:
 
         if remaining is not None:
             self._account_for_others(remaining, limit)
+
+    def _daily_worth_recording(self, daily_remaining: int) -> bool:
+        """The daily quota is for people to read, not for pacing: record it every few seconds
+        (or when it runs low) instead of writing the row on every answer."""
+        now = self.clock()
+        last = _daily_recorded.get(self.key)
+        if last is None or daily_remaining < DAILY_LOW or now - last >= DAILY_RECORD_EVERY_S:
+            _daily_recorded[self.key] = now
+            return True
+        return False
 
     def _account_for_others(self, remaining: int, limit: int | None) -> None:
         """If HighLevel has fewer slots left than we think, someone else is using them: count them."""
