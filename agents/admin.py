@@ -9,7 +9,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 
-from agents import sync
+from agents import importing, sync
+from agents.highlevel.errors import HighLevelError
 from audit.deletion_admin import request_deletion_action
 from agents.rollout_admin import (
     ActionTemplateAdminForm, VersionedTemplateAdminMixin, bulk_update_action, roll_out_template_action,
@@ -116,6 +117,17 @@ class AgencyConnectionAdmin(admin.ModelAdmin):
         "access_token_expires_at", "refreshed_at", "created_at",
     ]
     readonly_fields = ["access_token_expires_at", "refreshed_at", "created_at"]
+    actions = ["import_locations"]
+
+    @admin.action(description="Import locations from the selected connections")
+    def import_locations(self, request, queryset):
+        for connection in queryset:
+            try:
+                created, updated = importing.import_locations(connection, user=request.user)
+            except HighLevelError as error:
+                self.message_user(request, f"{connection}: import failed: {error.user_message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{connection}: {created} new location(s), {updated} updated.", messages.SUCCESS)
 
     def get_queryset(self, request):
         return (

@@ -33,3 +33,25 @@ def test_an_imported_location_syncs_with_a_minted_location_token(hl_sandbox, set
     location.refresh_from_db()
     assert location.location_token and location.location_token_expires_at
     assert location.agents.count() == len(hl_sandbox.state.agents_in(location.hl_id))
+
+
+def test_the_admin_action_imports_and_reports_counts(hl_sandbox, settings, admin_client):
+    settings.HIGHLEVEL_BASE_URL = hl_sandbox.base_url
+    connection = _connection(hl_sandbox)
+    response = admin_client.post(
+        "/admin/agents/agencyconnection/", {"action": "import_locations", "_selected_action": [connection.pk]}, follow=True)
+    assert f"{len(hl_sandbox.locations)} new location(s), 0 updated." in response.content.decode()
+    assert Location.objects.count() == len(hl_sandbox.locations)
+
+
+def test_the_admin_action_reports_a_revoked_connection_in_words(hl_sandbox, settings, admin_client):
+    settings.HIGHLEVEL_BASE_URL = hl_sandbox.base_url
+    connection = _connection(hl_sandbox)
+    connection.refresh_token = "refresh-token-that-was-revoked"
+    connection.save()
+    response = admin_client.post(
+        "/admin/agents/agencyconnection/", {"action": "import_locations", "_selected_action": [connection.pk]}, follow=True)
+    page = response.content.decode()
+    assert response.status_code == 200 and "import failed" in page
+    assert "refresh-token-that-was-revoked" not in page
+    assert not Location.objects.exists()
