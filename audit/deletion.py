@@ -23,7 +23,10 @@ from agents.locks import LocationBusy, location_write_lock
 from agents.models import Action, Agent
 from audit.models import AuditEvent, SoftDelete
 from audit.recreate import recreate_from_snapshot
-from audit.remote_writes import CallLog, DeletionError, about_agent, audit_remote_write, describe, mirror_answer
+from audit.remote_writes import (
+    CallLog, DeletionError, about_agent, audit_remote_write, describe, lock_owner, mirror_answer,
+    still_in_status,
+)
 from audit.services import record
 from audit.snapshots import agent_payload, build_snapshot
 
@@ -68,7 +71,7 @@ def request_deletion(agents, *, reason: str, user) -> list[SoftDelete]:
 
 def _soft_delete(agent: Agent, *, reason: str, user, batch_id) -> SoftDelete:
     calls = CallLog()
-    with location_write_lock(agent.location_id, f"soft delete of agent {agent.pk}"):
+    with location_write_lock(agent.location_id, lock_owner(f"soft delete of agent {agent.pk}")):
         # Read under the lease: two managers deleting the same agent at once delete it once.
         agent = Agent.objects.select_related("location").get(pk=agent.pk)
         if agent.state != Agent.State.ACTIVE:
@@ -168,7 +171,7 @@ def _purge(request: SoftDelete, now) -> str:
     about = {"object_type": "agent", "object_id": request.remote_agent_id, "object_repr": request.agent_name,
              "agent_id": request.agent_id, "location_id": request.location_id}
     try:
-        with location_write_lock(request.location_id, f"purge of deletion {request.pk}"):
+        with location_write_lock(request.location_id, lock_owner(f"purge of deletion {request.pk}")):
             # Re-read under the lease: a restore may have won the race.
             if not SoftDelete.objects.filter(pk=request.pk, status__in=[Status.APPROVED, Status.PURGE_FAILED]).exists():
                 return "skipped"
@@ -223,7 +226,8 @@ def _switch_back_on(request: SoftDelete, user) -> None:
     agent = request.agent
     calls = CallLog()
     payload = agent_payload(request.snapshot)
-    with location_write_lock(request.location_id, f"restore of deletion {request.pk}"):
+    with location_write_lock(request.location_id, lock_owner(f"restore of deletion {request.pk}")):
+        still_in_status(request, request.status)
         client = location_client(request.location, on_response=calls)
         try:
             answer = client.update_agent(agent.hl_id, payload)

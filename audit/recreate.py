@@ -15,7 +15,7 @@ from agents.highlevel.errors import HighLevelError, NotFound
 from agents.locks import location_write_lock
 from agents.models import Action, Agent
 from audit.models import AuditEvent, SoftDelete
-from audit.remote_writes import CallLog, audit_remote_write, mirror_answer
+from audit.remote_writes import CallLog, audit_remote_write, lock_owner, mirror_answer, still_in_status
 from audit.services import record
 from audit.snapshots import action_payload, agent_payload
 
@@ -37,7 +37,8 @@ def recreate_from_snapshot(request: SoftDelete, user) -> None:
         audit_remote_write(calls, about, user=user, message=f"Re-created from the snapshot: {step}.")
         return result
 
-    with location_write_lock(request.location_id, f"restore of deletion {request.pk}"):
+    with location_write_lock(request.location_id, lock_owner(f"restore of deletion {request.pk}")):
+        request.recreated_agent_id = still_in_status(request, SoftDelete.Status.PURGED).recreated_agent_id
         client = location_client(request.location, on_response=calls)
         new_id = _existing_recreated_agent(client, request)
         if new_id:

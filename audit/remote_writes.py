@@ -1,4 +1,5 @@
 """Helpers shared by the deletion services: audit a remote write with its HTTP call, mirror an answer."""
+import uuid
 from agents.highlevel.errors import HighLevelError
 from agents.locks import LocationBusy
 from agents.models import Agent
@@ -9,6 +10,12 @@ from audit.services import record
 
 class DeletionError(Exception):
     """A deletion step could not be done; the message says why in a manager's words."""
+
+
+def lock_owner(job: str) -> str:
+    """A write-lease owner unique to this run: the lease lets its owner in again, so two runs of
+    the same job (two managers, two purge workers) must not share a name."""
+    return f"{job} [{uuid.uuid4().hex[:8]}]"
 
 
 def describe(exc: Exception) -> str:
@@ -51,3 +58,11 @@ def mirror_answer(agent: Agent, answer: dict, *, state: str) -> None:
         setattr(agent, field, value)
     agent.state = state
     agent.save(update_fields=[*values, "state"])
+
+
+def still_in_status(request, status: str):
+    """Re-read a deletion request under the write lease: another run may have moved it on."""
+    fresh = type(request).objects.get(pk=request.pk)
+    if fresh.status != status:
+        raise DeletionError(f"Someone else acted on this request a moment ago (now {fresh.get_status_display().lower()}).")
+    return fresh

@@ -314,3 +314,34 @@ def test_a_rejected_request_has_nothing_to_restore(synced_agent, manager_user, r
     with pytest.raises(deletion.DeletionError, match="nothing to restore"):
         deletion.restore(request, user=reviewer)
 
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_managers_deleting_the_same_agent_at_once_make_one_request(hl_sandbox, synced_agent, manager_user, reviewer):
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL")
+    outcomes, start = [], threading.Barrier(2)
+
+    def delete_as(user):
+        start.wait()
+        try:
+            outcomes.append(deletion.request_deletion([synced_agent], reason=f"by {user}", user=user))
+        except deletion.DeletionRequestFailed as failed:
+            outcomes.append(failed.failures[synced_agent])
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=delete_as, args=(user,)) for user in (manager_user, reviewer)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert SoftDelete.objects.count() == 1
+    refused = [o for o in outcomes if isinstance(o, str)]
+    assert len(refused) == 1 and ("Another job" in refused[0] or "pending deletion" in refused[0])
+    assert len(_events(synced_agent, Verb.SOFT_DELETED)) == 1
