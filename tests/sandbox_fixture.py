@@ -42,7 +42,11 @@ class SandboxHandle:
 
     @property
     def agency(self) -> dict:
-        """{"companyId", "clientId", "clientSecret", "refreshToken", "appId"}; refreshToken is the current one."""
+        """{"companyId", "clientId", "clientSecret", "refreshToken", "appId"}, as in the tokens file.
+
+        refreshToken is the seeded one: once a test refreshes, it stops working and
+        state.current_refresh_token() is the one that does.
+        """
         return self.state.agency_summary()
 
     def set_faults(self, **settings) -> dict:
@@ -74,4 +78,5 @@ def hl_sandbox(_hl_sandbox_server):
     state = _hl_sandbox_server.state
     state.reset(locations=DEFAULT_LOCATIONS, seed=DEFAULT_SEED)
     yield SandboxHandle(_hl_sandbox_server)
-    state.faults.clear()  # let anything still hanging go before the next test
+    # Anything still hanging on a fault is dropped, so it cannot write into the next test's world.
+    state.abandon_pending_requests()

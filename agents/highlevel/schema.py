@@ -174,6 +174,24 @@ class _Errors:
         elif any(item not in values for item in value):
             self.add(f"each value in {self.name(field)} must be one of the following values: {', '.join(values)}")
 
+    def each_object(self, field: str, check, *, min_items: int = 0, required: bool = False) -> None:
+        """A list of objects, each checked by `check(item, prefix)`, which returns its messages."""
+        if required and not self.has(field):
+            self.add(f"{self.name(field)} should not be empty")
+        if not self.has(field):
+            return
+        items = self.obj[field]
+        if not isinstance(items, list):
+            self.add(f"{self.name(field)} must be an array")
+            return
+        if len(items) < min_items:
+            self.add(f"{self.name(field)} must contain at least {min_items} elements")
+        for index, item in enumerate(items):
+            if isinstance(item, dict):
+                self.messages += check(item, f"{self.name(field)}.{index}.")
+            else:
+                self.add(f"{self.name(field)}.{index} must be an object")
+
     def object(self, field: str, *, required: bool = False) -> dict | None:
         if required and not self.has(field):
             self.add(f"{self.name(field)} should not be empty")
@@ -330,23 +348,13 @@ def _check_human_hand_over(errors: _Errors, details: dict) -> None:
 def _check_advanced_followup(errors: _Errors, details: dict) -> None:
     errors.boolean("enabled", required=True)
     errors.one_of("scenarioId", FOLLOWUP_SCENARIOS, required=True)
-    if not errors.has("followupSequence"):
-        errors.add("details.followupSequence should not be empty")
-    elif not isinstance(details["followupSequence"], list):
-        errors.add("details.followupSequence must be an array")
-    elif not details["followupSequence"]:
-        errors.add("details.followupSequence must contain at least 1 elements")
-    else:
-        for index, step in enumerate(details["followupSequence"]):
-            errors.messages += _followup_step_errors(step, f"details.followupSequence.{index}.")
+    errors.each_object("followupSequence", _followup_step_errors, min_items=1, required=True)
     settings = errors.object("followupSettings")
     if settings is not None:
         errors.messages += followup_settings_errors(settings, prefix="details.followupSettings.")
 
 
-def _followup_step_errors(step: Any, prefix: str) -> list[str]:
-    if not isinstance(step, dict):
-        return [f"{prefix.rstrip('.')} must be an object"]
+def _followup_step_errors(step: dict, prefix: str) -> list[str]:
     errors = _Errors(step, prefix)
     errors.unknown(FOLLOWUP_STEP_FIELDS)
     errors.number("id", required=True)
@@ -412,37 +420,20 @@ def followup_settings_errors(settings: dict, prefix: str = "") -> list[str]:
     errors.boolean("dynamicChannelSwitching", required=True)
     errors.boolean("followUpHours")
     errors.one_of("timezoneToUse", TIMEZONES_TO_USE)
-    if errors.has("workingHours"):
-        days = settings["workingHours"]
-        if not isinstance(days, list):
-            errors.add(f"{prefix}workingHours must be an array")
-        else:
-            for index, day in enumerate(days):
-                errors.messages += _working_hours_errors(day, f"{prefix}workingHours.{index}.")
+    errors.each_object("workingHours", _working_hours_errors)
     return errors.messages
 
 
-def _working_hours_errors(day: Any, prefix: str) -> list[str]:
-    if not isinstance(day, dict):
-        return [f"{prefix.rstrip('.')} must be an object"]
+def _working_hours_errors(day: dict, prefix: str) -> list[str]:
     errors = _Errors(day, prefix)
     errors.unknown(WORKING_HOURS_FIELDS)
     # dayOfTheWeek: 0 is Sunday.
     errors.number("dayOfTheWeek", minimum=0, maximum=6, required=True)
-    intervals = day.get("intervals")
-    if intervals is None:
-        return errors.messages
-    if not isinstance(intervals, list):
-        errors.add(f"{prefix}intervals must be an array")
-        return errors.messages
-    for index, interval in enumerate(intervals):
-        errors.messages += _interval_errors(interval, f"{prefix}intervals.{index}.")
+    errors.each_object("intervals", _interval_errors)
     return errors.messages
 
 
-def _interval_errors(interval: Any, prefix: str) -> list[str]:
-    if not isinstance(interval, dict):
-        return [f"{prefix.rstrip('.')} must be an object"]
+def _interval_errors(interval: dict, prefix: str) -> list[str]:
     errors = _Errors(interval, prefix)
     errors.unknown(INTERVAL_FIELDS)
     valid = [

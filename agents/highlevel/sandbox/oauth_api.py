@@ -30,7 +30,6 @@ def get_access_token(state: SandboxState, request: ApiRequest) -> ApiResponse:
             raise ApiError(401, "Invalid grant: refresh token is invalid")
         new_refresh_token = "sbx-refresh-" + state.new_id(40)
         state.refresh_tokens[new_refresh_token] = company_id
-        agency["refreshToken"] = new_refresh_token
         access_token = state.issue_token(kind="agency", expires_in=ACCESS_TOKEN_LIFETIME_SECONDS)
         return ApiResponse(200, {
             "access_token": access_token,

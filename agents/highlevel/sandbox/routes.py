@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from . import actions_api, agents_api, oauth_api
-from .protocol import ApiError, ApiRequest, ApiResponse
+from .protocol import ApiError, ApiRequest, ApiResponse, unprocessable
 from .state import LOCATIONS_READ_SCOPE, READ_SCOPE, WRITE_SCOPE, SandboxState
 
 CAI_VERSION = "2021-04-15"
@@ -27,17 +27,22 @@ class Route:
     scope: str | None
     version: str | None        # the Version header it requires, if any
     is_create: bool = False    # a create whose answer the drop_create fault may lose
+    # The query parameters it takes; None: any. Conversation AI refuses others (locationId
+    # above all: the token names the location), as NestJS's whitelisting does.
+    query_params: frozenset | None = frozenset()
 
 
-def _route(op, method, path, handler, token_kind, scope, version, is_create=False) -> Route:
+def _route(op, method, path, handler, token_kind, scope, version, is_create=False, query=()) -> Route:
     regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path)
-    return Route(op, method, re.compile(f"^{regex}$"), handler, token_kind, scope, version, is_create)
+    query_params = frozenset(query) if path.startswith("/conversation-ai/") else None
+    return Route(op, method, re.compile(f"^{regex}$"), handler, token_kind, scope, version, is_create, query_params)
 
 
 AGENTS = "/conversation-ai/agents"
 ROUTES = (
     # search before /{agentId}, or "search" would be taken for an agent id.
-    _route("search-agent", "GET", f"{AGENTS}/search", agents_api.search_agents, "location", READ_SCOPE, CAI_VERSION),
+    _route("search-agent", "GET", f"{AGENTS}/search", agents_api.search_agents, "location", READ_SCOPE, CAI_VERSION,
+           query=("startAfter", "limit", "query")),
     _route("create-agent", "POST", AGENTS, agents_api.create_agent, "location", WRITE_SCOPE, CAI_VERSION, True),
     _route("get-agent", "GET", f"{AGENTS}/{{agentId}}", agents_api.get_agent, "location", READ_SCOPE, CAI_VERSION),
     _route("update-agent", "PUT", f"{AGENTS}/{{agentId}}", agents_api.update_agent, "location", WRITE_SCOPE, CAI_VERSION),
@@ -56,7 +61,7 @@ ROUTES = (
     _route("update-followup-settings", "PATCH", f"{AGENTS}/{{agentId}}/followup-settings",
            actions_api.update_followup_settings, "location", WRITE_SCOPE, CAI_VERSION),
     _route("get-generation-details", "GET", "/conversation-ai/generations", agents_api.get_generation_details,
-           "location", READ_SCOPE, CAI_VERSION),
+           "location", READ_SCOPE, CAI_VERSION, query=("messageId", "source")),
     # /oauth/token authenticates with the client id and secret in its body, and declares no Version.
     _route("get-access-token", "POST", "/oauth/token", oauth_api.get_access_token, None, None, None),
     _route("get-location-access-token", "POST", "/oauth/locationToken", oauth_api.get_location_access_token,
@@ -86,12 +91,15 @@ def bearer_token(request: ApiRequest) -> str | None:
 def handle(state: SandboxState, request: ApiRequest) -> ApiResponse:
     route, request.params = match(request.method, request.path)
     op = route.op if route else "unknown"
-    response = _answer(state, route, request)
+    world = state.world_version
+    response = _answer(state, route, request, world)
+    if response is None:  # abandoned by a reset while it waited: not part of the new world's stats
+        return ApiResponse(0, drop_connection=True)
     state.stats.record(request.method, op, None if response.drop_connection else response.status)
     return response
 
 
-def _answer(state: SandboxState, route: Route | None, request: ApiRequest) -> ApiResponse:
+def _answer(state: SandboxState, route: Route | None, request: ApiRequest, world: int) -> ApiResponse | None:
     request.token = state.token(bearer_token(request))
     verdict = state.rate_limiter.check(_bucket(request), force_limited=state.faults.take_rate_limit_burst())
     try:
@@ -100,12 +108,15 @@ def _answer(state: SandboxState, route: Route | None, request: ApiRequest) -> Ap
         state.faults.delay()
         if state.faults.should_hang():
             state.faults.hang()
+        if state.world_version != world:
+            return None
         if state.faults.should_error():
             raise ApiError(state.faults.settings.error_status, "Internal server error (injected by the sandbox)")
         if route is None:
             raise ApiError(404, f"Cannot {request.method} {request.path}")
         _check_version(route, request)
         _check_token(route, request)
+        _check_query(route, request)
         response = route.handler(state, request)
         if route.is_create and 200 <= response.status < 300 and state.faults.should_drop_create():
             response.drop_connection = True
@@ -131,6 +142,14 @@ def _check_version(route: Route, request: ApiRequest) -> None:
         raise ApiError(400, "Version header is missing")
     if version != route.version:
         raise ApiError(400, f"Version header must be {route.version} for this operation")
+
+
+def _check_query(route: Route, request: ApiRequest) -> None:
+    if route.query_params is None:
+        return
+    unknown = [f"property {name} should not exist" for name in request.query if name not in route.query_params]
+    if unknown:
+        raise unprocessable(unknown)
 
 
 def _check_token(route: Route, request: ApiRequest) -> None:

@@ -102,6 +102,8 @@ class SandboxState:
         from .seeding import populate  # seeding builds on this module
 
         with self.lock:
+            # Requests that began in an earlier world are abandoned rather than let into this one.
+            self.world_version = getattr(self, "world_version", 0) + 1
             self._seeded_with = (locations, seed)
             self._ids = random.Random(f"ids-{seed}")
             # Agents are paged in creation order, like ids that grow with time; a deleted agent's
@@ -115,7 +117,9 @@ class SandboxState:
             self.followup_settings: dict[str, dict] = {}  # agent id -> settings
             self.generations: dict[str, dict] = {}  # message id -> {locationId, source, details}
             self.agency: dict = {}
-            self.refresh_tokens: dict[str, str] = {}  # the one valid refresh token -> companyId
+            # The one valid refresh token -> companyId. agency["refreshToken"] stays the seeded one,
+            # as written in the tokens file; after a refresh only the newest works.
+            self.refresh_tokens: dict[str, str] = {}
             populate(self, random.Random(seed), locations)
 
     def reset(self, *, locations: int | None = None, seed: int | None = None) -> None:
@@ -126,12 +130,19 @@ class SandboxState:
         seeded_locations, seeded_seed = self._seeded_with
         locations = seeded_locations if locations is None else locations
         seed = seeded_seed if seed is None else seed
-        self.faults.clear()
+        self.seed(locations=locations, seed=seed)
         max_requests, interval_ms, daily_limit = self._rate_limit_settings
         self.rate_limiter.configure(max_requests=max_requests, interval_ms=interval_ms, daily_limit=daily_limit)
         self.rate_limiter.reset()
         self.stats.clear()
-        self.seed(locations=locations, seed=seed)
+        # Last, once the world is new: hanging requests wake up, see it, and are dropped.
+        self.faults.clear()
+
+    def abandon_pending_requests(self) -> None:
+        """Drop every request still waiting on a latency or timeout fault, without answering it."""
+        with self.lock:
+            self.world_version += 1
+        self.faults.release_hangs.set()
 
     # --- ids and tokens --------------------------------------------------------------------
 
@@ -188,6 +199,10 @@ class SandboxState:
     def agency_summary(self) -> dict:
         with self.lock:
             return {key: self.agency[key] for key in ("companyId", "clientId", "clientSecret", "refreshToken", "appId")}
+
+    def current_refresh_token(self) -> str:
+        with self.lock:
+            return next(iter(self.refresh_tokens))
 
     def agents_in(self, location_id: str) -> list[dict]:
         with self.lock:

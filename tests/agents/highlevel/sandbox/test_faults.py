@@ -72,6 +72,28 @@ def test_a_hung_write_still_happens_after_the_client_gave_up(hl_sandbox, api):
         "Slow but real"]
 
 
+def test_a_request_hanging_through_a_reset_is_dropped_not_let_into_the_new_world(hl_sandbox, api):
+    import threading
+
+    hl_sandbox.set_faults(timeout_rate=1.0, timeout_seconds=5)
+    outcome = {}
+
+    def create():
+        try:
+            outcome["status"] = api.post(AGENTS, json=valid_agent(name="From the old world"), timeout=3).status_code
+        except requests.RequestException as error:
+            outcome["error"] = error
+
+    caller = threading.Thread(target=create)
+    caller.start()
+    time.sleep(0.3)  # long enough for the request to arrive and start hanging
+    hl_sandbox.state.reset()
+    caller.join(timeout=5)
+    assert isinstance(outcome.get("error"), requests.ConnectionError)
+    assert not [a for a in hl_sandbox.state.agents.values() if a["name"] == "From the old world"]
+    assert hl_sandbox.stats()["total"] == 0
+
+
 def test_drop_create_creates_the_agent_but_never_answers(hl_sandbox, api):
     hl_sandbox.set_faults(drop_create_rate=1.0)
     with pytest.raises(requests.ConnectionError):

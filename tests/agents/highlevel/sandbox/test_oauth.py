@@ -33,9 +33,12 @@ def test_refresh_rotates_the_refresh_token(hl_sandbox):
     assert refresh(hl_sandbox, body["refresh_token"]).status_code == 401
 
 
-def test_the_agency_summary_tracks_the_current_refresh_token(hl_sandbox):
-    new = refresh(hl_sandbox, hl_sandbox.agency["refreshToken"]).json()["refresh_token"]
-    assert hl_sandbox.agency["refreshToken"] == new
+def test_the_agency_summary_keeps_the_seeded_refresh_token_as_the_tokens_file_does(hl_sandbox):
+    seeded = hl_sandbox.agency["refreshToken"]
+    assert hl_sandbox.state.current_refresh_token() == seeded
+    new = refresh(hl_sandbox, seeded).json()["refresh_token"]
+    assert hl_sandbox.agency["refreshToken"] == seeded
+    assert hl_sandbox.state.current_refresh_token() == new
 
 
 @pytest.mark.parametrize("overrides, status", [

@@ -183,6 +183,15 @@ def test_search_refuses_bad_paging(api, params, message):
     assert response.status_code == 422 and response.json()["message"] == [message]
 
 
+@pytest.mark.parametrize("path", ["/conversation-ai/agents/search", "/conversation-ai/agents/{agent}",
+                                  "/conversation-ai/agents/{agent}/actions/list"])
+def test_a_location_id_in_the_query_is_422(hl_sandbox, api, path):
+    location_id = hl_sandbox.locations[0]["locationId"]
+    response = api.get(path.format(agent=first_agent_id(hl_sandbox)), params={"locationId": location_id})
+    assert response.status_code == 422
+    assert response.json()["message"] == ["property locationId should not exist"]
+
+
 def test_search_only_sees_the_tokens_location(hl_sandbox, api):
     mine = {agent["id"] for agent in hl_sandbox.state.agents_in(hl_sandbox.locations[0]["locationId"])}
     found = {agent["id"] for agent in api.get(f"{AGENTS}/search", params={"limit": 100}).json()["agents"]}
