@@ -138,3 +138,14 @@ def test_pages_of_the_trail(manager, world):
 
     assert len(first.context["rows"]) == 50 and len(second.context["rows"]) == 11
     assert f"?location={world['smiles'].pk}&amp;page=2" in first.content.decode()
+
+
+def test_agent_and_location_pages_link_to_their_own_history(manager, world):
+    agent_page = manager.get(reverse("agents:agent_detail", args=[world["reception"].pk])).content.decode()
+    location_page = manager.get(reverse("agents:location_detail", args=[world["bakery"].pk])).content.decode()
+
+    assert f'href="{TRAIL}?agent={world["reception"].pk}"' in agent_page
+    assert f'href="{reverse("audit:generation_lookup", args=[world["reception"].pk])}"' in agent_page
+    assert f'href="{TRAIL}?location={world["bakery"].pk}"' in location_page
+    # The link leads to that object's events only.
+    assert shown(manager.get(TRAIL, {"agent": world["reception"].pk})) == ["Reception"]
