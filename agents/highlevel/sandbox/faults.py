@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 import threading
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 
 
 @dataclass
