@@ -107,7 +107,8 @@ class HighLevelClient:
 
     def search_agents(self, *, query=None, limit=None, start_after=None) -> dict:
         """One page of agents: the raw `{agents, totalCount, count}` answer."""
-        params = {"startAfter": start_after or None, "limit": limit, "query": query}
+        # The service matches `query` against lower-cased names, so a mixed-case query finds nothing.
+        params = {"startAfter": start_after or None, "limit": limit, "query": query.lower() if query else None}
         return self._send("GET", "/conversation-ai/agents/search", params=params)
 
     def iter_agents(self, *, query=None, page_size=50):
