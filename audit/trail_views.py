@@ -33,6 +33,7 @@ def trail(request):
         "rows": rows,
         "query": query.urlencode(),
         "chosen": _chosen_objects(form),
+        "filtered": form.trail_filters().any,
     }
     template = "audit/trail.html"
     if request.htmx and not request.htmx.boosted:

@@ -149,3 +149,9 @@ def test_agent_and_location_pages_link_to_their_own_history(manager, world):
     assert f'href="{TRAIL}?location={world["bakery"].pk}"' in location_page
     # The link leads to that object's events only.
     assert shown(manager.get(TRAIL, {"agent": world["reception"].pk})) == ["Reception"]
+
+
+def test_an_empty_result_says_the_filters_match_nothing(manager, world):
+    page = manager.get(TRAIL, {"verb": "purged", "location": ""}).content.decode()
+    assert "No events match these filters." in page
+    assert "No events match" not in manager.get(TRAIL, {"location": "", "verb": ""}).content.decode()
