@@ -90,6 +90,8 @@ def template_detail(request, template_id):
         "variables_used": used,
         "locations_missing": _locations_missing(used),
         "agent_count": Agent.objects.filter(template=template, state=Agent.State.ACTIVE).count(),
+        # HighLevel keeps follow-up settings on advanced follow-up actions: without one they go nowhere.
+        "followup_unused": bool(template.followup_settings) and not any(a.type == "advancedFollowup" for a in actions),
     }
     return render(request, "agents/template_detail.html", context)
 

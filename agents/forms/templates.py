@@ -114,7 +114,7 @@ class FollowupSettingsForm(forms.Form):
 
     use_followup_settings = forms.BooleanField(
         label="Set follow-up settings", required=False,
-        help_text="Unticked: rollouts leave each agent's follow-up settings as they are.",
+        help_text="They apply to the template's advanced follow-up actions. Unticked: rollouts leave them as they are.",
     )
     dynamic_channel_switching = forms.BooleanField(required=False)
     follow_up_hours = forms.BooleanField(label="Follow up only within working hours", required=False)
