@@ -8,6 +8,7 @@ and an agent or action that turns out to exist is adopted, never duplicated.
 """
 import logging
 import time
+import uuid
 
 from django.conf import settings
 from django.db.models import F
@@ -68,7 +69,8 @@ def apply_target(target_id: int) -> str:
                                                   "location__connection").get(pk=target_id)
     run = TargetRun(target)
     try:
-        owner = f"rollout #{target.rollout_id}, target {target.pk}"
+        # Unique per run: the lease re-admits its own owner, and two runs must never share it.
+        owner = f"rollout #{target.rollout_id}, target {target.pk} ({uuid.uuid4().hex[:6]})"
         with location_write_lock(target.location_id, owner, wait_seconds=_setting("ROLLOUT_LOCK_WAIT_SECONDS", 120)):
             run.owner = owner
             result = run.execute()
