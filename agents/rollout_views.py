@@ -218,7 +218,8 @@ def rollout_list(request):
 def bulk_update(request):
     """Choose agents (filtered by name, location, mode, template), tick fields, give values."""
     params = request.POST if request.method == "POST" else request.GET
-    filters = {key: params.get(key, "") for key in ("q", "location", "mode", "template")}
+    # `agent_mode`, not `mode`: the form's own `mode` field is the new mode to set.
+    filters = {key: params.get(key, "") for key in ("q", "location", "agent_mode", "template")}
     agents = _bulk_candidates(filters)
     form = BulkUpdateForm(request.POST if request.method == "POST" else None)
     chosen_ids = {value for value in request.POST.getlist("agents") if value.isdigit()}
@@ -256,8 +257,8 @@ def _bulk_candidates(filters):
         agents = agents.filter(name__icontains=filters["q"].strip())
     if filters["location"].isdigit():
         agents = agents.filter(location_id=int(filters["location"]))
-    if filters["mode"]:
-        agents = agents.filter(mode=filters["mode"])
+    if filters["agent_mode"]:
+        agents = agents.filter(mode=filters["agent_mode"])
     if filters["template"].isdigit():
         agents = agents.filter(template_id=int(filters["template"]))
     return agents

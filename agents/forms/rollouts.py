@@ -42,3 +42,4 @@ class AdminRolloutForm(RolloutStrategyForm):
     """The admin's intermediate page: the template to roll out to the selected locations."""
 
     template = forms.ModelChoiceField(queryset=AgentTemplate.objects.order_by("name"), empty_label=None)
+    field_order = ["template", "strategy", "canary_size"]

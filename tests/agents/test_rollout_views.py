@@ -143,7 +143,7 @@ def test_retry_one_failed_target(manager, locations, tasks_inline):
     RolloutTarget.objects.filter(pk=target.pk).update(status=RolloutTarget.Status.FAILED, error="HighLevel said no")
     Rollout.objects.filter(pk=rollout.pk).update(status=Rollout.Status.FAILED)
     page = manager.get(reverse("agents:rollout_detail", args=[rollout.pk])).content.decode()
-    assert "HighLevel said no" in page and "Retry all 1 failed" in page
+    assert "HighLevel said no" in page and "Retry the failed location" in page
     response = tasks_inline(manager.post, reverse("agents:rollout_retry", args=[rollout.pk]), {"target": target.pk})
     assert response.status_code == 302
     target.refresh_from_db()
@@ -170,6 +170,9 @@ def test_bulk_update_page_goes_through_plan_and_confirm(manager, locations, hl_s
     assert agent is not None
     page = manager.get(reverse("agents:bulk_update"), {"location": locations[0].pk})
     assert agent.name in page.content.decode()
+    # Filtering by the current mode and setting a new one do not get mixed up.
+    filtered = manager.post(reverse("agents:bulk_update"), {"agent_mode": agent.mode, "change_mode": "on", "mode": "zzz"})
+    assert agent.name in filtered.content.decode() and filtered.context["form"].errors["mode"]
     bad = manager.post(reverse("agents:bulk_update"), {"agents": [agent.pk], "change_wait_time": "on",
                                                       "wait_time": "9", "wait_time_unit": "minutes"})
     assert bad.status_code == 200 and bad.context["form"].errors["wait_time"]
