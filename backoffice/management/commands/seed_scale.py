@@ -197,7 +197,8 @@ class Command(BaseCommand):
         for index in range(count):
             brand, trade, (city, _region, _country, tz, _postal), variant = combos[index % len(combos)]
             name = f"{brand} {trade} — {city}{variant}" + (f" #{index // len(combos) + 1}" if index >= len(combos) else "")
-            status = self._pick(STATUS_WEIGHTS)
+            # Every status at least once, however few the locations; then as often as in life.
+            status = STATUS_WEIGHTS[index][0] if index < len(STATUS_WEIGHTS) else self._pick(STATUS_WEIGHTS)
             credential = self.rng.random()
             synced_at = self._ago(3) if status in ("ok", "failed", "queued", "running") else None
             variables = {"business_name": f"{brand} {trade}", "calendar_id": self.ids.new_id(),
@@ -280,7 +281,7 @@ class Command(BaseCommand):
                 ))
                 self.agents.append((agent_id, location_id, hl_id, name, state))
                 for number in range(actions_per_agent):
-                    action_type = schema.ACTION_TYPES[(position + number) % len(schema.ACTION_TYPES)]
+                    action_type = schema.ACTION_TYPES[(agent_id + number) % len(schema.ACTION_TYPES)]
                     action_name, details = DETAIL_BUILDERS[action_type](self.ids, self.rng, [self.ids.new_id()])
                     action_hl_id = self.ids.new_id()
                     action_rows.append((
@@ -322,9 +323,9 @@ class Command(BaseCommand):
             )
             Rollout.objects.filter(pk=rollout.pk).update(created_at=created)  # auto_now_add stamps "now"
             rollout_ids.append(rollout.pk)
-            size = len(self.locations) if index == 0 else self.rng.randint(5, min(400, len(self.locations)))
+            size = len(self.locations) if index == 0 else self.rng.randint(min(5, len(self.locations)), min(400, len(self.locations)))
             for position, (location_id, _name, _business) in enumerate(self.rng.sample(self.locations, size)):
-                target_status, outcome = self._target_status(status)
+                target_status, outcome = self._target_status(status, position)
                 target_rows.append((
                     target_id, rollout.pk, location_id, position, "{}", "[]", outcome,
                     3 if target_status == "succeeded" else 0, 3, "[]", "[]", 4, 0, 3, target_status,
@@ -339,8 +340,10 @@ class Command(BaseCommand):
                    "error", "started_at", "finished_at")
         return len(rollout_ids), self._insert(RolloutTarget, columns, target_rows)
 
-    def _target_status(self, rollout_status):
-        outcome = self._pick([("update", 60), ("create", 20), ("unchanged", 15), ("adopt", 4), ("unplannable", 1)])
+    def _target_status(self, rollout_status, position):
+        outcomes = [("update", 60), ("create", 20), ("unchanged", 15), ("adopt", 4), ("unplannable", 1)]
+        # Every outcome in each rollout big enough, so that each plan filter shows rows.
+        outcome = outcomes[position][0] if position < len(outcomes) else self._pick(outcomes)
         if rollout_status == "planned":
             return ("unplannable" if outcome == "unplannable" else "planned"), outcome
         if rollout_status in ("running", "paused", "cancelled"):
