@@ -26,7 +26,8 @@ def acquire(location_id: int, owner: str, lease: timedelta = DEFAULT_LEASE) -> b
     now = timezone.now()
     return bool(
         Location.objects.filter(pk=location_id)
-        .filter(Q(write_lock_owner="") | Q(write_lock_owner=owner) | Q(write_lock_expires_at__lt=now))
+        # Not re-entrant, even for the same owner name: a task delivered twice must not run twice.
+        .filter(Q(write_lock_owner="") | Q(write_lock_expires_at__lt=now))
         .update(write_lock_owner=owner, write_lock_expires_at=now + lease)
     )
 

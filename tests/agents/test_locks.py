@@ -31,6 +31,11 @@ def test_an_expired_lease_of_a_killed_worker_can_be_taken_over(location):
     assert location.write_lock_owner == "new worker"
 
 
+def test_the_same_owner_name_cannot_take_the_lease_twice(location):
+    assert locks.acquire(location.pk, "rollout 3 target 7")
+    assert not locks.acquire(location.pk, "rollout 3 target 7")  # e.g. a task delivered twice
+
+
 def test_renew_only_extends_a_lease_we_hold(location):
     assert locks.acquire(location.pk, "a")
     assert locks.renew(location.pk, "a")
