@@ -22,6 +22,10 @@ from django.core.management.base import BaseCommand, CommandError
 OAUTH_LOCATIONS = 5  # the last few demo locations get their tokens through the agency connection
 
 
+def _raise_keyboard_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 class Command(BaseCommand):
     help = "Start the sandbox, the q cluster and the web server with demo data."
 
@@ -33,6 +37,8 @@ class Command(BaseCommand):
         parser.add_argument("--no-serve", action="store_true", help="Set everything up, sync once, then stop.")
 
     def handle(self, *args, **options):
+        # Stopped by `kill` as well as by Ctrl-C: either way, take the children down with us.
+        signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
         var = Path(settings.BASE_DIR) / "var"
         var.mkdir(exist_ok=True)
         tokens_file = var / "sandbox-tokens.json"
