@@ -63,6 +63,7 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+        permissions = [("export_auditevent", "Can export the audit trail")]
         indexes = [
             models.Index(fields=["location", "-at"]),
             models.Index(fields=["agent", "-at"]),
@@ -133,6 +134,12 @@ class SoftDelete(models.Model):
 
     class Meta:
         ordering = ["-requested_at", "-id"]
+        # Four eyes by role as well: a Manager asks, an Approver decides.
+        permissions = [
+            ("request_deletion", "Can ask for an agent to be deleted"),
+            ("approve_deletion", "Can approve or reject deletion requests"),
+            ("restore_agent", "Can restore a soft-deleted or purged agent"),
+        ]
         constraints = [
             # One open request per agent: the agent cannot be soft-deleted twice.
             models.UniqueConstraint(
@@ -192,6 +199,7 @@ class Generation(models.Model):
     class Meta:
         ordering = ["-fetched_at", "-id"]
         indexes = [models.Index(fields=["agent", "-fetched_at"])]
+        permissions = [("fetch_generation", "Can look up generations in HighLevel")]
 
     def __str__(self):
         return f"Generation for message {self.message_id} ({self.source})"

@@ -70,6 +70,7 @@ class Location(models.Model):
 
     class Meta:
         ordering = ["name"]
+        permissions = [("sync_location", "Can sync locations from HighLevel")]
 
     def __str__(self):
         return self.name

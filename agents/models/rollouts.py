@@ -41,6 +41,8 @@ class Rollout(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # Plan, confirm, continue, cancel and retry rollouts, and bulk updates (remote writes).
+        permissions = [("run_rollout", "Can plan and run rollouts and bulk updates")]
 
     def __str__(self):
         what = self.template.name if self.template_id else "bulk update"
