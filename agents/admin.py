@@ -3,15 +3,17 @@
 Secrets are write-only: a PIT, client secret or refresh token can be typed in but is never
 rendered back (not in a form, not in a list); lists say only whether one is set.
 Changelists annotate their counts and select their foreign keys, so a page of a hundred rows
-costs the same few queries as a page of one.
+costs the same few queries as a page of one; counts over big tables are subqueries
+(backoffice.paging.SubqueryCount), computed for the rows shown rather than for the whole table.
 """
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, OuterRef, Q
 
 from agents import importing, sync
 from agents.highlevel.errors import HighLevelError
 from audit.deletion_admin import request_deletion_action
+from backoffice.paging import SubqueryCount
 from agents.rollout_admin import (
     ActionTemplateAdminForm, VersionedTemplateAdminMixin, bulk_update_action, roll_out_template_action,
 )
@@ -173,7 +175,7 @@ class LocationAdmin(admin.ModelAdmin):
             .defer("location_token")
             .annotate(
                 pit_set=_secret_is_set("pit"),
-                active_agents=Count("agents", filter=Q(agents__state=Agent.State.ACTIVE)),
+                active_agents=SubqueryCount(Agent.objects.filter(location=OuterRef("pk"), state=Agent.State.ACTIVE)),
             )
         )
 
@@ -238,7 +240,7 @@ class AgentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return (
             super().get_queryset(request)
             .defer("location__pit", "location__location_token")
-            .annotate(active_actions=Count("actions", filter=Q(actions__state=Action.State.ACTIVE)))
+            .annotate(active_actions=SubqueryCount(Action.objects.filter(agent=OuterRef("pk"), state=Action.State.ACTIVE)))
         )
 
     @admin.display(description="actions", ordering="active_actions")

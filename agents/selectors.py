@@ -5,10 +5,11 @@ decrypting fifty tokens per page would be wasted work, and a secret that is neve
 leak into a template. Whether credentials are set comes from the `credentials_set` annotation.
 """
 from django.core.paginator import Page, Paginator
-from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Count, OuterRef, Q, QuerySet, Value, When
 
 from agents.models import Action, Agent, Location
 from audit.models import AuditEvent
+from backoffice.paging import SubqueryCount
 
 LOCATIONS_PER_PAGE = 50
 AGENTS_PER_PAGE = 50
@@ -32,7 +33,8 @@ def _locations() -> QuerySet[Location]:
             default=Value(True),
             output_field=BooleanField(),
         ),
-        active_agent_count=Count("agents", filter=Q(agents__state=Agent.State.ACTIVE)),
+        # A subquery, not Count(): computed for the page's rows only (backoffice.paging).
+        active_agent_count=SubqueryCount(Agent.objects.filter(location=OuterRef("pk"), state=Agent.State.ACTIVE)),
     )
 
 
