@@ -6,7 +6,6 @@ the partial carries `hx-trigger="every 1s"` only while the rollout is planning o
 polling stops by itself when it is done.
 """
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,6 +16,7 @@ from agents.forms import BulkUpdateForm, TemplateRolloutForm
 from agents.models import Agent, AgentTemplate, Location, Rollout, RolloutTarget
 from agents.rollout import selectors, services
 from agents.rollout.planner import OUTCOME_LABELS
+from backoffice.permissions import permission_required
 
 TARGETS_PER_PAGE = 50
 ROLLOUTS_PER_PAGE = 50
@@ -49,7 +49,7 @@ def duration_in_words(seconds) -> str:
 # --- Starting a rollout ----------------------------------------------------------------------------
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@permission_required("agents.view_agenttemplate", "agents.run_rollout")
 def template_rollout(request, template_id):
     """Choose the locations (ticked, matching the search, or all) and the strategy."""
     template = get_object_or_404(AgentTemplate, pk=template_id)
@@ -97,7 +97,7 @@ def _chosen_locations(data) -> list:
 # --- The plan -----------------------------------------------------------------------------------------
 
 @require_GET
-@login_required
+@permission_required("agents.view_rollout")
 def rollout_plan(request, rollout_id):
     rollout = _rollout_or_404(rollout_id)
     targets = selectors.rollout_targets(rollout).defer(*LOCATION_SECRETS)
@@ -115,7 +115,7 @@ def rollout_plan(request, rollout_id):
 
 
 @require_POST
-@login_required
+@permission_required("agents.run_rollout")
 def rollout_confirm(request, rollout_id):
     rollout = _rollout_or_404(rollout_id)
     try:
@@ -131,7 +131,7 @@ def rollout_confirm(request, rollout_id):
 # --- Progress -----------------------------------------------------------------------------------------
 
 @require_GET
-@login_required
+@permission_required("agents.view_rollout")
 def rollout_detail(request, rollout_id):
     rollout = _rollout_or_404(rollout_id)
     if rollout.status in (Rollout.Status.PLANNING, Rollout.Status.PLANNED) and not request.htmx:
@@ -163,7 +163,7 @@ def _rollout_action(request, rollout_id, action, done_message):
 
 
 @require_POST
-@login_required
+@permission_required("agents.run_rollout")
 def rollout_continue(request, rollout_id):
     return _rollout_action(
         request, rollout_id, lambda rollout: services.continue_rollout(rollout, user=request.user),
@@ -172,7 +172,7 @@ def rollout_continue(request, rollout_id):
 
 
 @require_POST
-@login_required
+@permission_required("agents.run_rollout")
 def rollout_cancel(request, rollout_id):
     return _rollout_action(
         request, rollout_id, lambda rollout: services.cancel_rollout(rollout, user=request.user),
@@ -181,7 +181,7 @@ def rollout_cancel(request, rollout_id):
 
 
 @require_POST
-@login_required
+@permission_required("agents.run_rollout")
 def rollout_retry(request, rollout_id):
     """Retry every failed target, or only the one named by `target`."""
     target = request.POST.get("target", "")
@@ -196,7 +196,7 @@ def rollout_retry(request, rollout_id):
 
 
 @require_GET
-@login_required
+@permission_required("agents.view_rollout")
 def rollout_list(request):
     rollouts = (
         Rollout.objects.select_related("template", "created_by")
@@ -214,7 +214,7 @@ def rollout_list(request):
 # --- Bulk update --------------------------------------------------------------------------------------
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@permission_required("agents.view_agent", "agents.run_rollout")
 def bulk_update(request):
     """Choose agents (filtered by name, location, mode, template), tick fields, give values."""
     params = request.POST if request.method == "POST" else request.GET

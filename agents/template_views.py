@@ -4,7 +4,6 @@ Every save bumps the template's version through agents.rollout.versions.save_new
 the same transaction as the change, so a version always matches what was saved.
 """
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.http import Http404
@@ -17,13 +16,14 @@ from agents.forms import (
 from agents.forms.placeholders import variables_used
 from agents.models import ActionTemplate, Agent, AgentTemplate, AgentTemplateVersion, Location, Rollout
 from agents.rollout.versions import TEMPLATE_AGENT_FIELDS, compare_versions, save_new_version
+from backoffice.permissions import permission_required
 
 DRIFTED_SHOWN = 50
 ROLLOUTS_SHOWN = 10
 
 
 @require_GET
-@login_required
+@permission_required("agents.view_agenttemplate")
 def template_list(request):
     templates = AgentTemplate.objects.annotate(
         action_count=Count("actions", distinct=True),
@@ -34,13 +34,13 @@ def template_list(request):
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@permission_required("agents.add_agenttemplate")
 def template_create(request):
     return _edit_template(request, AgentTemplate())
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@permission_required("agents.change_agenttemplate")
 def template_edit(request, template_id):
     return _edit_template(request, get_object_or_404(AgentTemplate, pk=template_id))
 
@@ -63,7 +63,7 @@ def _edit_template(request, template):
 
 
 @require_GET
-@login_required
+@permission_required("agents.view_agenttemplate")
 def template_detail(request, template_id):
     template = get_object_or_404(AgentTemplate.objects.select_related("updated_by"), pk=template_id)
     actions = list(template.actions.order_by("position", "id"))
@@ -113,7 +113,7 @@ def _template_action(template_id, action_id):
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@permission_required("agents.change_agenttemplate")
 def action_add(request, template_id):
     template = get_object_or_404(AgentTemplate, pk=template_id)
     action_type = request.POST.get("type") or request.GET.get("type", "")
@@ -127,7 +127,7 @@ def action_add(request, template_id):
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@permission_required("agents.change_agenttemplate")
 def action_edit(request, template_id, action_id):
     action = _template_action(template_id, action_id)
     form_class = ACTION_FORMS.get(action.type)
@@ -148,7 +148,7 @@ def _edit_action(request, template, action, form_class):
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@permission_required("agents.change_agenttemplate")
 def action_edit_json(request, template_id, action_id):
     action = _template_action(template_id, action_id)
     form = ActionJSONForm(request.POST or None, instance=action)
@@ -169,7 +169,7 @@ def _save_action(request, template, form):
 
 
 @require_POST
-@login_required
+@permission_required("agents.change_agenttemplate")
 def action_delete(request, template_id, action_id):
     action = _template_action(template_id, action_id)
     template = action.template
@@ -189,7 +189,7 @@ def _touch(template, user):
 # --- Versions ------------------------------------------------------------------------------------
 
 @require_GET
-@login_required
+@permission_required("agents.view_agenttemplate")
 def version_compare(request, template_id):
     template = get_object_or_404(AgentTemplate, pk=template_id)
     versions = list(template.versions.select_related("created_by").order_by("-version"))
@@ -226,7 +226,7 @@ def _int_or_none(value):
 # --- Location variables --------------------------------------------------------------------------
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@permission_required("agents.view_location", post="agents.change_location")
 def location_variables(request, location_id):
     location = get_object_or_404(Location.objects.defer("pit", "location_token"), pk=location_id)
     formset = variables_formset(location, request.POST if request.method == "POST" else None)

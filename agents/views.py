@@ -5,7 +5,6 @@ As in django-htmx's example app, a page renders in full on first load and only i
 (the template whose name starts with an underscore) when htmx asks for it.
 """
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from agents import selectors, sync
 from agents.models import Agent, Location
 from agents.models.mirror import AGENT_API_FIELDS
+from backoffice.permissions import permission_required
 
 
 def _get_location_or_404(location_id):
@@ -32,7 +32,7 @@ def _get_agent_or_404(agent_id):
 
 
 @require_GET
-@login_required
+@permission_required("agents.view_location")
 def location_list(request):
     search = request.GET.get("q", "")
     sync_status = request.GET.get("status", "")
@@ -56,7 +56,7 @@ def location_list(request):
 
 
 @require_POST
-@login_required
+@permission_required("agents.sync_location")
 def location_sync(request, location_id):
     """'Sync now' for one location. htmx gets the refreshed status partial back."""
     location = _get_location_or_404(location_id)
@@ -71,7 +71,7 @@ def location_sync(request, location_id):
 
 
 @require_GET
-@login_required
+@permission_required("agents.view_location")
 def location_sync_status(request, location_id):
     """The status partial, polled by itself every second while the sync is in progress."""
     return _render_sync_fragment(request, location_id)
@@ -88,7 +88,7 @@ def _render_sync_fragment(request, location_id):
 
 
 @require_POST
-@login_required
+@permission_required("agents.sync_location")
 def location_sync_many(request):
     """'Sync selected' / 'Sync all shown' from the list; a plain form post, then back to the list."""
     field = "shown" if request.POST.get("scope") == "shown" else "selected"
@@ -114,7 +114,7 @@ def _safe_next(request, default):
 
 
 @require_GET
-@login_required
+@permission_required("agents.view_location")
 def location_detail(request, location_id):
     location = _get_location_or_404(location_id)
     agents = selectors.location_agents(location)
@@ -123,7 +123,7 @@ def location_detail(request, location_id):
 
 
 @require_GET
-@login_required
+@permission_required("agents.view_agent")
 def agent_detail(request, agent_id):
     agent = _get_agent_or_404(agent_id)
     history = selectors.paginate(selectors.agent_history(agent), request.GET.get("page"), selectors.HISTORY_PER_PAGE)
@@ -138,7 +138,7 @@ def agent_detail(request, agent_id):
 
 
 @require_GET
-@login_required
+@permission_required("agents.view_agent")
 def agent_raw_payload(request, agent_id):
     try:
         raw = selectors.agent_raw_payload(agent_id)

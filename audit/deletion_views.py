@@ -5,7 +5,6 @@ Every write is a POST that ends in a redirect with a message saying what happene
 """
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from audit import deletion
 from audit import deletion_selectors as selectors
 from audit.deletion_forms import DeletionRequestForm
 from audit.models import SoftDelete
+from backoffice.permissions import permission_required
 
 
 def review_settings() -> dict:
@@ -24,7 +24,7 @@ def review_settings() -> dict:
 
 
 @require_GET
-@login_required
+@permission_required("audit.view_softdelete")
 def deletion_list(request):
     batches = selectors.pending_batches()
     context = {
@@ -73,19 +73,19 @@ def _reject(request, requests):
 
 
 @require_POST
-@login_required
+@permission_required("audit.approve_deletion")
 def deletion_approve(request, request_id):
     return _approve(request, [_get_request_or_404(request_id)])
 
 
 @require_POST
-@login_required
+@permission_required("audit.approve_deletion")
 def deletion_reject(request, request_id):
     return _reject(request, [_get_request_or_404(request_id)])
 
 
 @require_POST
-@login_required
+@permission_required("audit.approve_deletion")
 def batch_approve(request, batch_id):
     requests = selectors.batch_requests(batch_id)
     if not requests:
@@ -94,7 +94,7 @@ def batch_approve(request, batch_id):
 
 
 @require_POST
-@login_required
+@permission_required("audit.approve_deletion")
 def batch_reject(request, batch_id):
     requests = selectors.batch_requests(batch_id)
     if not requests:
@@ -117,13 +117,13 @@ def _restore(request, soft_delete, back):
 
 
 @require_POST
-@login_required
+@permission_required("audit.approve_deletion")
 def deletion_restore(request, request_id):
     return _restore(request, _get_request_or_404(request_id), reverse("audit:deletion_list"))
 
 
 @require_POST
-@login_required
+@permission_required("audit.restore_agent")
 def agent_restore(request, agent_id):
     soft_delete = selectors.open_request_for_agent(agent_id)
     if soft_delete is None:
@@ -132,7 +132,7 @@ def agent_restore(request, agent_id):
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@permission_required("agents.view_agent", "audit.request_deletion")
 def agent_delete(request, agent_id):
     """The "Delete…" page of one agent: what will happen, and the required reason."""
     try:

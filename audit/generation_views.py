@@ -7,7 +7,6 @@ import json
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from agents.models import Agent
 from audit import generation as generation_service
 from audit.models import Generation
+from backoffice.permissions import permission_required
 
 KEPT_PER_AGENT_SHOWN = 100
 _SHOWN_KEYS = {"prompt", "responseMessage", "history", "faqs", "website", "actionLogs", "intent", "mode", "input", "agentId"}
@@ -30,7 +30,7 @@ class GenerationLookupForm(forms.Form):
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@permission_required("agents.view_agent", "audit.view_generation", post="audit.fetch_generation")
 def generation_lookup(request, agent_id):
     """The lookup form and the generations already kept for the agent."""
     agent = _get_agent_or_404(agent_id)
@@ -55,7 +55,7 @@ def generation_lookup(request, agent_id):
 
 
 @require_GET
-@login_required
+@permission_required("audit.view_generation")
 def generation_detail(request, generation_id):
     generation = _get_generation_or_404(generation_id)
     context = {"generation": generation, "agent": generation.agent, "shown": readable_generation(generation.payload)}
@@ -63,7 +63,7 @@ def generation_detail(request, generation_id):
 
 
 @require_GET
-@login_required
+@permission_required("audit.view_generation")
 def generation_export(request, generation_id):
     """The kept generation as a JSON download."""
     generation = _get_generation_or_404(generation_id)

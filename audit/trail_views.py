@@ -4,7 +4,6 @@ Plain function views over audit.selectors; the filter form turns bad input into 
 As in django-htmx's example app, the page renders in full on first load and only its table
 partial when htmx asks for it.
 """
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -12,10 +11,11 @@ from django.views.decorators.http import require_GET
 from audit import export, selectors
 from audit.diffs import describe_changes
 from audit.trail_forms import TrailFilterForm
+from backoffice.permissions import permission_required
 
 
 @require_GET
-@login_required
+@permission_required("audit.view_auditevent")
 def trail(request):
     form = TrailFilterForm(request.GET or None)
     page, rows = None, []
@@ -42,7 +42,7 @@ def trail(request):
 
 
 @require_GET
-@login_required
+@permission_required("audit.export_auditevent")
 def trail_export(request, export_format):
     """The filtered trail as a CSV or JSON download, streamed row by row."""
     if export_format not in export.FORMATS:
