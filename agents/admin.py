@@ -14,6 +14,7 @@ from agents import importing, sync
 from agents.highlevel.errors import HighLevelError
 from audit.deletion_admin import request_deletion_action
 from backoffice.paging import SubqueryCount
+from backoffice.permissions import AdminActionPermissions
 from agents.rollout_admin import (
     ActionTemplateAdminForm, VersionedTemplateAdminMixin, bulk_update_action, roll_out_template_action,
 )
@@ -109,7 +110,7 @@ class LocationForm(SecretFieldsForm):
 # --- Locations and credentials ---------------------------------------------------------------
 
 @admin.register(AgencyConnection)
-class AgencyConnectionAdmin(admin.ModelAdmin):
+class AgencyConnectionAdmin(AdminActionPermissions, admin.ModelAdmin):
     form = AgencyConnectionForm
     list_display = ["name", "company_id", "client_id", "client_secret_state", "refresh_token_state", "refreshed_at", "location_count"]
     search_fields = ["name", "company_id", "client_id"]
@@ -121,7 +122,7 @@ class AgencyConnectionAdmin(admin.ModelAdmin):
     readonly_fields = ["access_token_expires_at", "refreshed_at", "created_at"]
     actions = ["import_locations"]
 
-    @admin.action(description="Import locations from the selected connections")
+    @admin.action(description="Import locations from the selected connections", permissions=["import_locations"])
     def import_locations(self, request, queryset):
         for connection in queryset:
             try:
@@ -156,7 +157,7 @@ class AgencyConnectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Location)
-class LocationAdmin(admin.ModelAdmin):
+class LocationAdmin(AdminActionPermissions, admin.ModelAdmin):
     form = LocationForm
     list_display = ["name", "hl_id", "sync_status", "synced_at", "credentials", "connection", "active_agent_count"]
     list_select_related = ["connection"]
@@ -191,7 +192,7 @@ class LocationAdmin(admin.ModelAdmin):
     def active_agent_count(self, obj):
         return obj.active_agents
 
-    @admin.action(description="Sync selected locations")
+    @admin.action(description="Sync selected locations", permissions=["sync_location"])
     def sync_selected(self, request, queryset):
         location_ids = list(queryset.values_list("pk", flat=True))
         queued = sync.enqueue_sync(location_ids, user=request.user)
@@ -228,7 +229,7 @@ class ActionInline(admin.TabularInline):
 
 
 @admin.register(Agent)
-class AgentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AgentAdmin(AdminActionPermissions, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "location", "mode", "is_primary", "state", "template", "drifted", "action_count", "synced_at"]
     list_select_related = ["location", "template"]
     list_filter = ["state", "mode", "drifted", "is_primary", "template"]

@@ -26,7 +26,7 @@ def _intermediate_context(modeladmin, request, title, objects, form):
     }
 
 
-@admin.action(description="Roll out a template…")
+@admin.action(description="Roll out a template…", permissions=["run_rollout"])
 def roll_out_template_action(modeladmin, request, queryset):
     locations = list(queryset.defer("location_token").order_by("name", "pk"))
     form = AdminRolloutForm(request.POST if "apply" in request.POST else None)
@@ -46,7 +46,7 @@ def roll_out_template_action(modeladmin, request, queryset):
     return TemplateResponse(request, "admin/agents/rollout_choose_template.html", context)
 
 
-@admin.action(description="Bulk update…")
+@admin.action(description="Bulk update…", permissions=["run_rollout"])
 def bulk_update_action(modeladmin, request, queryset):
     agents = list(queryset.select_related("location").defer("raw", "location__pit", "location__location_token")
                   .order_by("location__name", "name"))

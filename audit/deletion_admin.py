@@ -15,7 +15,7 @@ from audit import deletion
 from audit.deletion_forms import DeletionRequestForm
 
 
-@admin.action(description="Request deletion… (switch off, then review)")
+@admin.action(description="Request deletion… (switch off, then review)", permissions=["request_deletion"])
 def request_deletion_action(modeladmin, request, queryset):
     agents = list(queryset.select_related("location").order_by("location__name", "name"))
     active = [agent for agent in agents if agent.state == Agent.State.ACTIVE]
