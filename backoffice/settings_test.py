@@ -13,3 +13,12 @@ from backoffice.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
 Q_CLUSTER = {**Q_CLUSTER, "workers": 2}  # noqa: F405
+
+# SQLite tests use a database file rather than pytest-django's in-memory default: in memory, SQLite's
+# shared cache fails a concurrent writer at once ("database table is locked") instead of waiting,
+# so tests with threads (the q worker of the browser tests, racing limiters) would see failures
+# production never does. One file per test process keeps parallel runs apart.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not DATABASES["default"]["TEST"].get("NAME"):  # noqa: F405
+    import tempfile
+
+    DATABASES["default"]["TEST"]["NAME"] = os.path.join(tempfile.gettempdir(), f"backoffice-test-{os.getpid()}.sqlite3")  # noqa: F405

@@ -4,27 +4,15 @@ calendar id, choose every location, read the plan, confirm, and watch the bar re
 import re
 
 import pytest
-from django.db import connection
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def task_runner(request, monkeypatch, settings):
-    """The django-q2 worker thread on PostgreSQL; tasks inline on SQLite.
-
-    pytest-django's SQLite test database for live_server is in memory with a shared cache, whose
-    table locks fail at once instead of waiting: a worker thread polling django_q's queue table
-    and the server's request thread enqueueing into it then trip over each other ("database
-    table is locked"). A file database or PostgreSQL waits; the in-memory one cannot.
-    """
+def task_runner(q_worker, settings):
+    """The rollout's tasks run through django-q2's queue, taken by the worker thread."""
     settings.ROLLOUT_LOOK_AGAIN_AFTER_SECONDS = 0.05
-    if connection.vendor == "postgresql":
-        return request.getfixturevalue("q_worker")
-    from django_q.conf import Conf
-
-    monkeypatch.setattr(Conf, "SYNC", True)
-    return None
+    return q_worker
 
 
 def log_in(page, live_server):
