@@ -4,6 +4,7 @@ from django_q.models import Schedule
 
 SYNC_ALL = "sync all locations"
 PURGE_DELETIONS = "purge approved deletions"
+REAP_ROLLOUT_TARGETS = "re-queue rollout targets left behind"
 
 
 def ensure_schedules() -> None:
@@ -22,6 +23,17 @@ def ensure_schedules() -> None:
             "func": "audit.tasks.purge_due_deletions",
             "schedule_type": Schedule.MINUTES,
             "minutes": settings.DELETION_PURGE_INTERVAL_MINUTES,
+            "repeats": -1,
+        },
+    )
+    # Every minute: a rollout cut off by a killed worker finishes within a couple of minutes of a
+    # restart (the scheduler's first pass after a start runs it at once, as it is overdue).
+    Schedule.objects.update_or_create(
+        name=REAP_ROLLOUT_TARGETS,
+        defaults={
+            "func": "agents.tasks.reap_rollout_targets",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": 1,
             "repeats": -1,
         },
     )

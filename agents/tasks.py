@@ -24,3 +24,10 @@ def apply_target(target_id: int) -> str:
     from agents.rollout.apply import apply_target as apply
 
     return apply(target_id)
+
+
+def reap_rollout_targets() -> int:
+    """The periodic safety net: queue again rollout targets left behind by a dead worker."""
+    from agents.rollout.waiting import reap_stalled_targets
+
+    return reap_stalled_targets()

@@ -87,15 +87,21 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+Q_WORKERS = env.int("Q_WORKERS", default=16)
 Q_CLUSTER = {
     "name": "backoffice",
-    "workers": env.int("Q_WORKERS", default=4),
-    "timeout": 600,
-    "retry": 660,
+    # The tasks mostly wait on HighLevel, so workers can outnumber the cores.
+    "workers": Q_WORKERS,
+    # A task running longer is killed; a task handed out and not acknowledged (its worker was
+    # killed) is handed out again after `retry`. Rollout targets cut off that way are also
+    # picked up by the reaper schedule (every minute) once their write lease expires.
+    "timeout": 180,
+    "retry": 240,
     "max_attempts": 1,  # our tasks retry HTTP calls themselves and record failures in words
+    "queue_limit": Q_WORKERS * 2,  # few tasks wait in a cluster's memory, where a SIGKILL loses them
     "catch_up": False,
     "save_limit": 1000,
-    "poll": 0.2,
+    "poll": 0.05,
     "ack_failures": True,
 }
 if REDIS_URL:
@@ -109,6 +115,14 @@ HIGHLEVEL_TIMEOUT = env.float("HIGHLEVEL_TIMEOUT", default=15.0)
 HIGHLEVEL_MAX_RETRIES = env.int("HIGHLEVEL_MAX_RETRIES", default=4)
 HIGHLEVEL_OPENAPI_DIR = Path(env.str("HIGHLEVEL_OPENAPI_DIR", default=str(BASE_DIR.parent / "shared" / "highlevel-openapi")))
 SYNC_INTERVAL_MINUTES = env.int("SYNC_INTERVAL_MINUTES", default=15)
+# Rollouts: the write lease on a location (renewed while a target runs; a killed worker's lease
+# expires after this), the wait after a create whose answer was lost before reading again (longer
+# than HIGHLEVEL_TIMEOUT plus the time a request can stay in flight), and the first backoff of a
+# target that hit a passing failure (doubling up to ROLLOUT_MAX_ATTEMPTS runs).
+ROLLOUT_LEASE_SECONDS = env.float("ROLLOUT_LEASE_SECONDS", default=60)
+ROLLOUT_LOST_ANSWER_WAIT_SECONDS = env.float("ROLLOUT_LOST_ANSWER_WAIT_SECONDS", default=max(60.0, 3 * HIGHLEVEL_TIMEOUT))
+ROLLOUT_RETRY_AFTER_SECONDS = env.float("ROLLOUT_RETRY_AFTER_SECONDS", default=30)
+ROLLOUT_MAX_ATTEMPTS = env.int("ROLLOUT_MAX_ATTEMPTS", default=5)
 
 # --- Review before delete (audit.deletion) ---------------------------------------------
 # Four eyes: the manager who asked for a deletion cannot approve it; someone else must.

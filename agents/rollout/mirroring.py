@@ -2,7 +2,8 @@
 
 The answers of create/update carry the whole agent, so no extra sync is needed to show the
 result. Audit events for these writes are the REMOTE_WRITE ones the apply records; the mirror
-rows change silently here, as they would after the next sync.
+rows change silently here, as they would after the next sync. A few statements per agent,
+whatever the number of actions: the database is shared by every worker.
 """
 from django.utils import timezone
 
@@ -10,7 +11,8 @@ from agents.models import Action, Agent
 from agents.sync import agent_values
 
 
-def mirror_agent(location, payload: dict, *, rollout=None) -> Agent | None:
+def mirror_agent(location, payload: dict, *, rollout=None, in_sync=None) -> Agent | None:
+    """Upsert the agent from an answer; with `in_sync` set, also link it to the rollout's version."""
     if not payload or not payload.get("id"):
         return None
     values = agent_values(payload)
@@ -18,24 +20,39 @@ def mirror_agent(location, payload: dict, *, rollout=None) -> Agent | None:
                   state=Agent.State.ACTIVE)
     if rollout is not None and rollout.template_id:
         values["template_id"] = rollout.template_id
+        if in_sync is not None:
+            # A half-done agent is left drifted (and keeps the version it had).
+            values["drifted"] = not in_sync
+            if in_sync:
+                values["template_version"] = rollout.template_version
     agent, _ = Agent.objects.update_or_create(location=location, hl_id=str(payload["id"]), defaults=values)
     return agent
 
 
 def mirror_actions(agent: Agent, actions: list) -> None:
-    """The agent's actions are exactly `actions` now: upsert them, mark the others gone."""
+    """The agent's actions are exactly `actions` now: upsert them in bulk, mark the others gone."""
     now = timezone.now()
-    seen = set()
+    existing = {a.hl_id: a for a in Action.objects.filter(agent=agent)}
+    to_create, to_update = [], []
     for remote in actions:
         hl_id = str(remote["id"])
-        seen.add(hl_id)
-        Action.objects.update_or_create(agent=agent, hl_id=hl_id, defaults={
-            "name": str(remote.get("name") or ""), "type": str(remote.get("type") or ""),
-            "details": remote.get("details") or {}, "raw": remote, "state": Action.State.ACTIVE, "synced_at": now,
-        })
-    Action.objects.filter(agent=agent, state=Action.State.ACTIVE).exclude(hl_id__in=seen).update(
-        state=Action.State.GONE, synced_at=now
-    )
+        values = {"name": str(remote.get("name") or ""), "type": str(remote.get("type") or ""),
+                  "details": remote.get("details") or {}, "raw": remote, "state": Action.State.ACTIVE}
+        row = existing.get(hl_id)
+        if row is None:
+            to_create.append(Action(agent=agent, hl_id=hl_id, synced_at=now, **values))
+        elif any(getattr(row, field) != value for field, value in values.items()):
+            for field, value in values.items():
+                setattr(row, field, value)
+            row.synced_at = now
+            to_update.append(row)
+    Action.objects.bulk_create(to_create)
+    if to_update:
+        Action.objects.bulk_update(to_update, ["name", "type", "details", "raw", "state", "synced_at"])
+    seen = {str(remote["id"]) for remote in actions}
+    gone = [row.pk for hl_id, row in existing.items() if hl_id not in seen and row.state == Action.State.ACTIVE]
+    if gone:
+        Action.objects.filter(pk__in=gone).update(state=Action.State.GONE, synced_at=now)
     followups = [(a.get("details") or {}).get("followupSettings") for a in actions if a.get("type") == "advancedFollowup"]
     settings = next((s for s in followups if s), None)
     if settings != agent.followup_settings:

@@ -52,22 +52,34 @@ def find_remote_agent(client, location, name: str, template_id) -> tuple[dict | 
 
     The mirror's link comes first; failing that an agent of the same name is adopted (the
     first rollout, or a create whose answer was lost). None when there is nothing to adopt.
+    Duplicates are never resolved silently: the choice and the others are named in the notes.
     """
     notes = []
     linked = list(
         Agent.objects.filter(location=location, template_id=template_id, state=Agent.State.ACTIVE)
         .order_by("pk").values_list("hl_id", flat=True)
     ) if template_id else []
-    for hl_id in linked:
+    for position, hl_id in enumerate(linked):
         try:
-            return client.get_agent(hl_id), False, notes
+            agent = client.get_agent(hl_id)
         except NotFound:
             notes.append(f"The linked agent {hl_id} no longer exists in HighLevel.")
+            continue
+        others = [other for other in linked[position + 1:]]
+        if others:
+            notes.append(f"Duplicate: {len(others) + 1} agents in this location are linked to this template "
+                         f"({', '.join([hl_id] + others)}); {hl_id}, linked first, is the one kept up to date. "
+                         f"Delete the others in HighLevel.")
+        return agent, False, notes
     same_name = [a for a in client.iter_agents(query=name.lower()) if a.get("name") == name]
     if not same_name:
         return None, False, notes
     if len(same_name) > 1:
-        notes.append(f"{len(same_name)} agents are named “{name}”; the oldest is adopted.")
+        # The oldest, so that every run (and every reader) makes the same choice.
+        same_name.sort(key=lambda a: (str(a.get("createdAt") or ""), str(a.get("id"))))
+        ids = [str(a.get("id")) for a in same_name]
+        notes.append(f"Duplicate: {len(same_name)} agents are named “{name}” ({', '.join(ids)}); the oldest, "
+                     f"{ids[0]}, is adopted and kept up to date. Delete the others in HighLevel.")
     return client.get_agent(same_name[0]["id"]), True, notes
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from agents.highlevel import schema
-from agents.highlevel.errors import HighLevelError
+from agents.highlevel.errors import HighLevelError, RateLimited, ServerError, TransportError
 from agents.models import Agent, Location, Rollout, RolloutTarget
 from agents.models.mirror import AGENT_API_FIELDS
 from audit.models import AuditEvent
@@ -131,34 +131,53 @@ def _start_planning(rollout, plan_inline: bool) -> None:
         for target_id in ids:
             plan_target_by_id(target_id)
     else:
-        def enqueue():
-            for target_id in ids:
-                async_task("agents.tasks.plan_target", target_id, task_name=f"plan target {target_id}", group=f"rollout-{rollout.pk}")
-        transaction.on_commit(enqueue)
+        transaction.on_commit(lambda: _enqueue_plans(rollout.pk, ids))
     rollout.refresh_from_db()
 
 
 def plan_target_by_id(target_id: int) -> str:
-    """Make one target's plan from a fresh read of its location (reads only)."""
-    from agents.gateway import location_client
+    """Make one target's plan from a fresh read of its location (reads only).
 
+    Passing failures (429 past the client's retries, 5xx, timeouts) are tried again a few times
+    with backoff; if they persist the target is marked failed with the reason, and the manager
+    retries it (retry_targets plans it again). "Cannot be planned" is kept for real reasons.
+    """
+    import time
+
+    from django.conf import settings
+
+    from agents.gateway import location_client
+    from agents.sync import failure_reason
+
+    from . import pacing
     from .planner import plan_target
 
     target = RolloutTarget.objects.select_related("location", "location__connection", "rollout").get(pk=target_id)
     if target.status != TargetStatus.PLANNING:
         return f"skipped: target is {target.status}"
-    try:
-        plan = plan_target(location_client(target.location), target.location, target.desired,
-                           template_id=target.rollout.template_id)
-    except Exception as exc:  # one location never stops the others; the reason is kept in words
-        from agents.sync import failure_reason
-
-        if not isinstance(exc, HighLevelError):
-            logger.exception("Planning target %s failed unexpectedly", target_id)
-        reason = failure_reason(exc, target.location)
-        RolloutTarget.objects.filter(pk=target_id).update(status=TargetStatus.UNPLANNABLE, outcome="unplannable", error=reason)
-        _finish_planning_if_done(target.rollout_id)
-        return f"unplannable: {reason}"
+    tries = max(1, int(getattr(settings, "ROLLOUT_PLAN_TRIES", 3)))
+    for attempt in range(1, tries + 1):
+        client = location_client(target.location)
+        client.limiter = pacing.reserving(client.limiter, batch=4)
+        try:
+            plan = plan_target(client, target.location, target.desired, template_id=target.rollout.template_id)
+            break
+        except (RateLimited, ServerError, TransportError) as exc:
+            if attempt < tries:
+                time.sleep(float(getattr(settings, "ROLLOUT_PLAN_BACKOFF_SECONDS", 2.0)) * 2 ** (attempt - 1))
+                continue
+            reason = f"Could not be planned yet: {failure_reason(exc, target.location)} Retry this location."
+            RolloutTarget.objects.filter(pk=target_id).update(status=TargetStatus.FAILED, outcome="", error=reason)
+            _finish_planning_if_done(target.rollout_id)
+            return f"failed: {reason}"
+        except Exception as exc:  # one location never stops the others; the reason is kept in words
+            if not isinstance(exc, HighLevelError):
+                logger.exception("Planning target %s failed unexpectedly", target_id)
+            reason = failure_reason(exc, target.location)
+            RolloutTarget.objects.filter(pk=target_id).update(status=TargetStatus.UNPLANNABLE, outcome="unplannable",
+                                                              error=reason)
+            _finish_planning_if_done(target.rollout_id)
+            return f"unplannable: {reason}"
     RolloutTarget.objects.filter(pk=target_id).update(
         status=TargetStatus.PLANNED, outcome=plan.outcome, plan=plan.steps, steps_total=len(plan.steps),
         error="\n".join(plan.notes),
@@ -236,7 +255,11 @@ def cancel_rollout(rollout, *, user=None, reason="") -> int:
 
 
 def retry_targets(rollout, target_ids=None, *, user=None) -> int:
-    """Queue failed targets again (all, or those named); each picks up where it stopped."""
+    """Try failed targets again (all, or those named); each picks up where it stopped.
+
+    Before the rollout is confirmed a failed target is one that could not be planned yet: it is
+    planned again. After, it is applied again (the apply re-reads the location first).
+    """
     failed = rollout.targets.filter(status=TargetStatus.FAILED)
     if target_ids is not None:
         failed = failed.filter(pk__in=list(target_ids))
@@ -244,21 +267,34 @@ def retry_targets(rollout, target_ids=None, *, user=None) -> int:
         ids = list(failed.values_list("pk", flat=True))
         if not ids:
             return 0
-        Rollout.objects.filter(pk=rollout.pk).filter(
-            Q(status__in=[Status.FINISHED, Status.FAILED, Status.RUNNING, Status.PAUSED, Status.CANCELLED])
-        ).update(status=Status.RUNNING, finished_at=None, status_note="")
-        ids = _queue(ids, from_status=TargetStatus.FAILED)
+        if rollout.status in (Status.PLANNING, Status.PLANNED):
+            RolloutTarget.objects.filter(pk__in=ids, status=TargetStatus.FAILED).update(
+                status=TargetStatus.PLANNING, error="", outcome="")
+            Rollout.objects.filter(pk=rollout.pk, status=Status.PLANNED).update(status=Status.PLANNING)
+            message = f"Planning {len(ids)} locations again."
+            transaction.on_commit(lambda: _enqueue_plans(rollout.pk, ids))
+        else:
+            Rollout.objects.filter(pk=rollout.pk).filter(
+                Q(status__in=[Status.FINISHED, Status.FAILED, Status.RUNNING, Status.PAUSED, Status.CANCELLED])
+            ).update(status=Status.RUNNING, finished_at=None, status_note="")
+            ids = _queue(ids, from_status=TargetStatus.FAILED)
+            message = f"Retry of {len(ids)} failed targets."
         record(AuditEvent.Verb.ROLLOUT, user=user, object_type="rollout", object_id=str(rollout.pk),
-               object_repr=str(rollout), template_id=rollout.template_id, rollout=rollout,
-               message=f"Retry of {len(ids)} failed targets.")
+               object_repr=str(rollout), template_id=rollout.template_id, rollout=rollout, message=message)
     rollout.refresh_from_db()
     return len(ids)
 
 
+def _enqueue_plans(rollout_id: int, target_ids: list) -> None:
+    for target_id in target_ids:
+        async_task("agents.tasks.plan_target", target_id, task_name=f"plan target {target_id}", group=f"rollout-{rollout_id}")
+
+
 def _queue(target_ids: list, *, from_status=TargetStatus.PLANNED) -> list:
     """Mark targets queued and enqueue their apply tasks once the transaction commits."""
+    # started_at of a queued target: when it was queued (the reaper's clock for lost tasks).
     RolloutTarget.objects.filter(pk__in=target_ids, status=from_status).update(
-        status=TargetStatus.QUEUED, error="", remaining=[], finished_at=None
+        status=TargetStatus.QUEUED, error="", remaining=[], finished_at=None, started_at=timezone.now()
     )
 
     def enqueue():

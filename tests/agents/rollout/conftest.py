@@ -57,9 +57,34 @@ def rollout_locations(sandbox_locations):
 
 @pytest.fixture
 def tasks_inline(monkeypatch, settings):
-    """django-q2 runs async_task inline; look-again pauses are short."""
+    """django-q2 runs async_task inline; waits and backoffs are short (see drain_waiting_targets)."""
     from django_q.conf import Conf
 
     monkeypatch.setattr(Conf, "SYNC", True)
-    settings.ROLLOUT_LOOK_AGAIN_AFTER_SECONDS = 0.05
+    settings.ROLLOUT_LOST_ANSWER_WAIT_SECONDS = 0.05
+    settings.ROLLOUT_RETRY_AFTER_SECONDS = 0.05
+    settings.ROLLOUT_QUEUED_GRACE_SECONDS = 0
+    settings.ROLLOUT_PLAN_BACKOFF_SECONDS = 0.01
     settings.ROLLOUT_LOCK_WAIT_SECONDS = 10
+
+
+def drain_waiting_targets(rounds: int = 20) -> int:
+    """What the scheduled retries and the reaper do in a cluster, here and now: run every waiting
+    target once its wait is over, until none waits. Returns the number of rounds it took."""
+    import time
+
+    from django.db.models import Max
+    from django.utils import timezone
+
+    from agents.models import RolloutTarget
+    from agents.rollout.waiting import reap_stalled_targets
+
+    for round_number in range(rounds):
+        queued = RolloutTarget.objects.filter(status=RolloutTarget.Status.QUEUED)
+        due = queued.aggregate(due=Max("started_at"))["due"]
+        if due is None and not queued.exists():
+            return round_number
+        if due is not None and (due - timezone.now()).total_seconds() > 0:
+            time.sleep((due - timezone.now()).total_seconds() + 0.01)
+        reap_stalled_targets()
+    return rounds
