@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from agents.credentials import MissingCredentials
 from agents.gateway import location_client
 from agents.highlevel.errors import HighLevelError, NotFound
 from agents.locks import LocationBusy, location_write_lock
@@ -62,7 +63,7 @@ def request_deletion(agents, *, reason: str, user) -> list[SoftDelete]:
     for agent in agents:
         try:
             made.append(_soft_delete(agent, reason=reason, user=user, batch_id=batch_id))
-        except (HighLevelError, LocationBusy, DeletionError) as exc:  # one failure never stops the others
+        except (HighLevelError, LocationBusy, DeletionError, MissingCredentials) as exc:  # one failure never stops the others
             failures[agent] = describe(exc)
     if failures:
         raise DeletionRequestFailed(made, failures)
@@ -184,7 +185,7 @@ def _purge(request: SoftDelete, now) -> str:
     except LocationBusy as exc:
         SoftDelete.objects.filter(pk=request.pk).update(last_error=f"Waiting: {exc}")
         return "busy"
-    except HighLevelError as exc:
+    except (HighLevelError, MissingCredentials) as exc:
         message = describe(exc)
         SoftDelete.objects.filter(pk=request.pk).update(
             status=Status.PURGE_FAILED, purge_attempts=request.purge_attempts + 1, last_error=message)
@@ -215,7 +216,7 @@ def restore(request: SoftDelete, *, user) -> SoftDelete:
             recreate_from_snapshot(request, user)
         else:
             raise DeletionError(f"This request is {request.get_status_display().lower()}; there is nothing to restore.")
-    except (HighLevelError, LocationBusy) as exc:
+    except (HighLevelError, LocationBusy, MissingCredentials) as exc:
         SoftDelete.objects.filter(pk=request.pk).update(last_error=describe(exc))
         raise DeletionError(describe(exc)) from None
     request.refresh_from_db()

@@ -1,5 +1,6 @@
 """Helpers shared by the deletion services: audit a remote write with its HTTP call, mirror an answer."""
 import uuid
+from agents.credentials import MissingCredentials
 from agents.highlevel.errors import HighLevelError
 from agents.locks import LocationBusy
 from agents.models import Agent
@@ -21,7 +22,7 @@ def lock_owner(job: str) -> str:
 def describe(exc: Exception) -> str:
     if isinstance(exc, HighLevelError):
         return exc.user_message
-    if isinstance(exc, (LocationBusy, DeletionError)):
+    if isinstance(exc, (LocationBusy, DeletionError, MissingCredentials)):
         return str(exc)
     return f"Unexpected error ({type(exc).__name__}); the worker log has the details."
 
