@@ -37,8 +37,9 @@ class Command(BaseCommand):
     def handle(self, *args, export_format, no_tracemalloc, **options):
         events = AuditEvent.objects.count()
         request = RequestFactory().get(reverse("audit:trail_export", args=[export_format]))
-        # An unsaved user: authenticated for login_required, and nothing written to the database.
-        request.user = get_user_model()(username="measure-export")
+        # An unsaved superuser: passes the login and permission checks without a database row
+        # (a superuser's has_perm answers before looking up any permission).
+        request.user = get_user_model()(username="measure-export", is_active=True, is_superuser=True)
 
         rss_before = _maxrss_mib()
         if not no_tracemalloc:
