@@ -13,7 +13,7 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, OuterRef, Q
 from agents import importing, sync
 from agents.highlevel.errors import HighLevelError
 from audit.deletion_admin import request_deletion_action
-from backoffice.paging import SubqueryCount
+from backoffice.paging import CappedPaginator, SubqueryCount
 from backoffice.permissions import AdminActionPermissions
 from agents.rollout_admin import (
     ActionTemplateAdminForm, VersionedTemplateAdminMixin, bulk_update_action, roll_out_template_action,
@@ -234,6 +234,8 @@ class AgentAdmin(AdminActionPermissions, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["location", "template"]
     list_filter = ["state", "mode", "drifted", "is_primary", "template"]
     search_fields = ["name", "hl_id", "location__name", "location__hl_id"]
+    paginator = CappedPaginator  # tens of thousands of rows: count to 10,000 (backoffice.paging)
+    show_full_result_count = False
     inlines = [ActionInline]
     actions = [request_deletion_action, bulk_update_action]  # soft delete with review (audit.deletion)
 
@@ -255,6 +257,8 @@ class ActionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["agent__location"]
     list_filter = ["type", "state"]
     search_fields = ["name", "hl_id", "agent__name", "agent__location__name"]
+    paginator = CappedPaginator
+    show_full_result_count = False
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("agent__location__pit", "agent__location__location_token")
@@ -286,7 +290,8 @@ class AgentTemplateAdmin(VersionedTemplateAdminMixin, admin.ModelAdmin):
         # distinct: two counts over two joins would otherwise multiply each other.
         return (
             super().get_queryset(request)
-            .annotate(action_total=Count("actions", distinct=True), agent_total=Count("agents", distinct=True))
+            .annotate(action_total=Count("actions", distinct=True),
+                      agent_total=SubqueryCount(Agent.objects.filter(template=OuterRef("pk"))))
         )
 
     @admin.display(description="actions", ordering="action_total")

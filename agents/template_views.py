@@ -5,7 +5,7 @@ the same transaction as the change, so a version always matches what was saved.
 """
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -16,6 +16,7 @@ from agents.forms import (
 from agents.forms.placeholders import variables_used
 from agents.models import ActionTemplate, Agent, AgentTemplate, AgentTemplateVersion, Location, Rollout
 from agents.rollout.versions import TEMPLATE_AGENT_FIELDS, compare_versions, save_new_version
+from backoffice.paging import SubqueryCount
 from backoffice.permissions import permission_required
 
 DRIFTED_SHOWN = 50
@@ -25,10 +26,13 @@ ROLLOUTS_SHOWN = 10
 @require_GET
 @permission_required("agents.view_agenttemplate")
 def template_list(request):
+    # Subqueries, not Count() over joins: tens of thousands of agents joined to every template
+    # took half a second (backoffice.paging).
+    active = Agent.objects.filter(template=OuterRef("pk"), state=Agent.State.ACTIVE)
     templates = AgentTemplate.objects.annotate(
         action_count=Count("actions", distinct=True),
-        agent_count=Count("agents", filter=Q(agents__state=Agent.State.ACTIVE), distinct=True),
-        drifted_count=Count("agents", filter=Q(agents__state=Agent.State.ACTIVE, agents__drifted=True), distinct=True),
+        agent_count=SubqueryCount(active),
+        drifted_count=SubqueryCount(active.filter(drifted=True)),
     ).select_related("updated_by").order_by("name")
     return render(request, "agents/template_list.html", {"templates": templates})
 

@@ -36,12 +36,10 @@ class CappedPaginator(Paginator):
     def count(self) -> int:
         if not isinstance(self.object_list, QuerySet):
             return super().count
-        # COUNT(*) over (SELECT id ... LIMIT cap + 1): stops at the cap, joins and sort dropped.
+        # COUNT(*) over (SELECT id ... LIMIT cap + 1): stops one past the cap (so `capped` needs
+        # no second query), with the joins and the sort left out.
         found = self.object_list.order_by().values("pk")[: self.cap + 1].count()
+        self.capped = found > self.cap
         return min(found, self.cap)
 
-    @cached_property
-    def capped(self) -> bool:
-        if not isinstance(self.object_list, QuerySet):
-            return False
-        return self.object_list.order_by().values("pk")[self.cap: self.cap + 1].exists() if self.count >= self.cap else False
+    capped = False  # set by count: whether more rows match than were counted
