@@ -155,3 +155,12 @@ def test_an_empty_result_says_the_filters_match_nothing(manager, world):
     page = manager.get(TRAIL, {"verb": "purged", "location": ""}).content.decode()
     assert "No events match these filters." in page
     assert "No events match" not in manager.get(TRAIL, {"location": "", "verb": ""}).content.decode()
+
+
+def test_a_template_page_links_to_its_own_history(manager):
+    template = make_template()
+    make_event(object_type="template", object_repr="Front desk", template=template)
+    page = manager.get(reverse("agents:template_detail", args=[template.pk])).content.decode()
+
+    assert f'href="{TRAIL}?template={template.pk}"' in page
+    assert shown(manager.get(TRAIL, {"template": template.pk})) == ["Front desk"]
