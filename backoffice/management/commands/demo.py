@@ -1,6 +1,7 @@
 """python manage.py demo — the whole back office on one machine, with demo data.
 
-Starts the HighLevel sandbox (25 seeded locations), migrates, creates a demo login, an agency
+Starts the HighLevel sandbox (25 seeded locations), migrates, creates the demo logins (a
+superuser, and one user per role so the four-eyes rule can be tried), an agency
 connection and the locations (most with a private integration token, a few through the agency
 connection's OAuth tokens), queues a first sync, then runs the q cluster and the web server
 until Ctrl-C.
@@ -56,11 +57,12 @@ class Command(BaseCommand):
             os.environ["HIGHLEVEL_BASE_URL"] = settings.HIGHLEVEL_BASE_URL = seeded["base_url"]
 
             call_command("migrate", interactive=False, verbosity=0)
-            username, password = self._demo_user()
+            logins = self._demo_users()
             self._demo_locations(seeded)
 
             if options["no_serve"]:
                 call_command("sync", all=True, stdout=self.stdout)
+                self.stdout.write(f"Logins:\n{self._logins_text(logins)}")
                 return
             from agents.sync import enqueue_sync_all
 
@@ -70,7 +72,7 @@ class Command(BaseCommand):
             url = f"http://127.0.0.1:{options['port']}/"
             self.stdout.write(self.style.SUCCESS(
                 f"\nThe back office is running at {url}\n"
-                f"  Log in as: {username} / {password}\n"
+                f"  Log in as:\n{self._logins_text(logins)}"
                 f"  HighLevel sandbox: {seeded['base_url']} ({len(seeded['locations'])} locations)\n"
                 f"  Logs: {var}/web.log, qcluster.log, sandbox.log\n"
                 f"Press Ctrl-C to stop.\n"
@@ -110,13 +112,33 @@ class Command(BaseCommand):
             time.sleep(0.2)
         raise CommandError("The sandbox did not write its tokens file in time.")
 
-    def _demo_user(self):
-        username, password = "demo", secrets.token_urlsafe(9)
-        user, _ = get_user_model().objects.get_or_create(username=username, defaults={"email": "demo@example.com"})
-        user.is_staff = user.is_superuser = True
-        user.set_password(password)
-        user.save()
-        return username, password
+    def _demo_users(self):
+        """The superuser `demo`, and one user per role (backoffice.permissions), with fresh passwords."""
+        from django.contrib.auth.models import Group
+
+        from backoffice.permissions import APPROVER, MANAGER, VIEWER
+
+        logins = []
+        for username, role, what in [
+            ("demo", None, "superuser: everything"),
+            ("manager", MANAGER, "Manager: sync, templates, rollouts, asks for deletions"),
+            ("approver", APPROVER, "Approver: reviews deletions"),
+            ("viewer", VIEWER, "Viewer: reads everything"),
+        ]:
+            password = secrets.token_urlsafe(9)
+            user, _ = get_user_model().objects.get_or_create(username=username, defaults={"email": f"{username}@example.com"})
+            # Staff opens the admin; the group decides what each role may do there.
+            user.is_staff = True
+            user.is_superuser = role is None
+            user.set_password(password)
+            user.save()
+            user.groups.set([Group.objects.get(name=role)] if role else [])
+            logins.append((username, password, what))
+        return logins
+
+    @staticmethod
+    def _logins_text(logins):
+        return "".join(f"    {name} / {password}  ({what})\n" for name, password, what in logins)
 
     def _demo_locations(self, seeded):
         from agents.models import AgencyConnection, Location
