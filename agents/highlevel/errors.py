@@ -2,7 +2,8 @@
 
 Messages are built only from the method, the path, the HTTP status and the service's own
 error message. Request headers and form bodies (bearer tokens, client secrets, refresh tokens)
-never reach an exception, so an error can be logged, shown or stored without leaking a secret.
+never reach an exception, and whatever looks like a secret in the service's message is blanked
+(a service may echo the token it refused), so an error can be logged, shown or stored safely.
 """
 from __future__ import annotations
 
@@ -17,6 +18,17 @@ _WRONG_TOKEN_TYPE = re.compile(
 )
 _READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 _MAX_MESSAGE_CHARS = 300
+# What a secret in an error body looks like: a bearer header, a private integration token, a JWT
+# (OAuth access and refresh tokens), or any opaque run of 32+ token characters (secrets, UUIDs).
+# HighLevel's own ids are 20-24 characters and stay readable.
+_SECRET_LOOKING = re.compile(
+    r"(?i:bearer)\s+[^\s\"',;]+|\bpit-[\w-]+|\beyJ[\w-]+\.[\w-]+(?:\.[\w-]*)?|[\w-]{32,}"
+)
+REDACTED = "[redacted]"
+
+
+def redact_secrets(text: str) -> str:
+    return _SECRET_LOOKING.sub(REDACTED, text)
 
 
 class HighLevelError(Exception):
@@ -28,7 +40,7 @@ class HighLevelError(Exception):
         self.method = (method or "").upper()
         self.path = path or ""
         self.status = status
-        self.messages = [str(m)[:_MAX_MESSAGE_CHARS] for m in (messages or []) if str(m).strip()]
+        self.messages = [redact_secrets(str(m))[:_MAX_MESSAGE_CHARS] for m in (messages or []) if str(m).strip()]
         super().__init__(self.__str__())
 
     def __str__(self) -> str:
