@@ -1,0 +1,287 @@
+"""Security: production settings pass `check --deploy`, every unsafe request needs its CSRF token
+(htmx ones too), and no token ever shows up in a page, a log line, the audit trail or the task
+tables, not even when HighLevel echoes it back in an error."""
+import json
+import logging
+import os
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+from cryptography.fernet import Fernet
+from django.contrib import admin
+from django.test import Client
+from django.urls import reverse
+from django_q.models import OrmQ, Schedule, Task
+
+from agents import sync
+from agents.highlevel.client import HighLevelClient
+from agents.highlevel.errors import HighLevelError
+from agents.models import AgencyConnection, Agent, Location
+from audit.generation import fetch_generation
+from audit.models import AuditEvent, Generation, SoftDelete
+from tests.agents.rollout.conftest import make_template
+from tests.backoffice.role_fixtures import url_objects  # noqa: F401
+from tests.backoffice.test_url_permissions import ALL_URLS, EXPECTED, admin_model_names, url_for
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+# --- Production settings -------------------------------------------------------------------------
+
+def production_env(tmp_path, **extra):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SECURE_", "DEBUG"))}
+    return {
+        **clean,
+        "DJANGO_SETTINGS_MODULE": "backoffice.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(60),
+        "SECRETS_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "ALLOWED_HOSTS": "backoffice.example.com",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+        **extra,
+    }
+
+
+def test_production_settings_pass_the_deploy_check(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=production_env(tmp_path), capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_answers_carry_the_security_headers_and_secure_cookies(tmp_path):
+    script = (
+        "import django; django.setup()\n"
+        "from django.conf import settings as s\n"
+        "from django.test import Client\n"
+        "r = Client(HTTP_HOST='backoffice.example.com').get('/login/', secure=True)\n"
+        "print(r.status_code, r['X-Content-Type-Options'], r['Referrer-Policy'], r['X-Frame-Options'],"
+        " r['Strict-Transport-Security'], s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.CSRF_COOKIE_HTTPONLY,"
+        " r.cookies['csrftoken']['secure'] is True, s.SECURE_SSL_REDIRECT)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=production_env(tmp_path),
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "200", "nosniff", "same-origin", "DENY", "max-age=31536000;", "includeSubDomains;", "preload",
+        "True", "True", "True", "True", "True",
+    ]
+
+
+def test_plain_http_is_sent_to_https_in_production(tmp_path):
+    script = (
+        "import django; django.setup()\n"
+        "from django.test import Client\n"
+        "r = Client(HTTP_HOST='backoffice.example.com').get('/login/')\n"
+        "print(r.status_code, r['Location'])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=production_env(tmp_path),
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["301", "https://backoffice.example.com/login/"]
+
+
+# --- CSRF ----------------------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_an_htmx_post_without_the_csrf_token_is_refused_and_with_it_accepted(manager_user):
+    location = Location.objects.create(hl_id="loc-1", name="Bright Smiles", pit="pit-" + "x" * 32)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(manager_user)
+    sync_url = reverse("agents:location_sync", args=[location.pk]) + "?fragment=panel"
+
+    refused = client.post(sync_url, HTTP_HX_REQUEST="true")
+    assert refused.status_code == 403
+    assert location.__class__.objects.get(pk=location.pk).sync_status == Location.SyncStatus.NEVER
+
+    # htmx sends the token the page put in hx-headers (base.html), as the X-CSRFToken header.
+    page = client.get(reverse("agents:location_detail", args=[location.pk]))
+    token = json.loads(re.search(r"hx-headers='([^']+)'", page.content.decode()).group(1))["X-CSRFToken"]
+    accepted = client.post(sync_url, HTTP_HX_REQUEST="true", HTTP_X_CSRFTOKEN=token)
+    assert accepted.status_code == 200
+    assert Location.objects.get(pk=location.pk).sync_status == Location.SyncStatus.QUEUED
+
+
+@pytest.mark.django_db
+def test_a_plain_form_post_without_the_token_is_refused(manager_user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(manager_user)
+    assert client.post(reverse("agents:template_create"), {"name": "Front desk"}).status_code == 403
+    assert client.post(reverse("logout")).status_code == 403
+
+
+# --- HighLevel errors ----------------------------------------------------------------------------
+
+class EchoingSession:
+    """A service that answers every call with an error body repeating the bearer token it got."""
+
+    def __init__(self, status):
+        self.status = status
+
+    def request(self, method, url, headers=None, **kwargs):
+        response = requests.models.Response()
+        response.status_code = self.status
+        token = headers["Authorization"].split()[1]
+        body = {"statusCode": self.status, "message": [f"Token {token} is not valid", headers["Authorization"]],
+                "error": f"bad token {token}"}
+        response._content = json.dumps(body).encode()
+        response.headers["Content-Type"] = "application/json"
+        return response
+
+
+class FixedToken:
+    def __init__(self, value):
+        self.value = value
+
+    def token(self):
+        return self.value
+
+    def invalidate(self):
+        pass
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 422, 500])
+@pytest.mark.parametrize("token", ["pit-" + "a1b2c3d4" * 4, "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJsb2MifQ.c2lnbmF0dXJl",
+                                   "sbx-location-" + "Zq9" * 11])
+def test_a_highlevel_error_never_echoes_the_token(status, token):
+    client = HighLevelClient("https://services.example.test", FixedToken(token), max_retries=0,
+                             session=EchoingSession(status), sleep=lambda seconds: None)
+    with pytest.raises(HighLevelError) as caught:
+        client.get_agent("agent-1")
+    error = caught.value
+    for text in (str(error), error.user_message, error.service_message, repr(error.args), *error.messages):
+        assert token not in text
+    assert "[redacted]" in error.service_message  # the rest of the service's words stay readable
+    assert "is not valid" in error.service_message
+
+
+# --- The secrets crawl ---------------------------------------------------------------------------
+
+@pytest.fixture
+def all_logs(caplog):
+    """Every logger at DEBUG, urllib3 and django.request included."""
+    for name in [None, *logging.root.manager.loggerDict]:
+        caplog.set_level(logging.DEBUG, logger=name)
+    return caplog
+
+
+def _revoked_token(hl_sandbox, location_id):
+    token = hl_sandbox.issue_token(location_id)
+    hl_sandbox.state.tokens.pop(token)  # revoked in HighLevel, still saved here
+    return token
+
+
+@pytest.mark.django_db(transaction=False)
+def test_no_token_appears_in_pages_logs_audit_or_task_tables(
+    hl_sandbox, sandbox_locations, manager_user, url_objects, all_logs, monkeypatch, settings,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "SYNC", True)  # queued work runs inline, and lands in the task tables
+    settings.HIGHLEVEL_MAX_RETRIES = 0
+    settings.ROLLOUT_LOCK_WAIT_SECONDS = 10
+    pit_location, revoked_location, oauth_location = sandbox_locations[:3]
+    known = {f"PIT of {loc.name}": loc.pit for loc in sandbox_locations}
+
+    # An agency connection with its secrets, and a location that gets its token through it.
+    agency = hl_sandbox.agency
+    connection = AgencyConnection.objects.create(
+        name="Agency", company_id=agency["companyId"], client_id=agency["clientId"],
+        client_secret=agency["clientSecret"], refresh_token=agency["refreshToken"], app_id=agency.get("appId", "app"))
+    known.update({"client secret": agency["clientSecret"], "first refresh token": agency["refreshToken"]})
+    oauth_location.pit, oauth_location.connection = "", connection
+    oauth_location.save()
+
+    # A sync that works, one through OAuth, one with a revoked token, one queued from the page.
+    revoked_location.pit = known["revoked PIT"] = _revoked_token(hl_sandbox, revoked_location.hl_id)
+    revoked_location.save()
+    assert sync.sync_location_by_id(pit_location.pk).startswith("ok")
+    assert sync.sync_location_by_id(oauth_location.pk).startswith("ok")
+    assert sync.sync_location_by_id(revoked_location.pk).startswith("failed")
+    connection.refresh_from_db()
+    oauth_location.refresh_from_db()
+    known.update({"access token": connection.access_token, "rotated refresh token": connection.refresh_token,
+                  "location token": oauth_location.location_token})
+    assert all(known.values()), "every seeded secret is set"
+
+    client = Client()
+    client.force_login(manager_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(reverse("agents:location_sync", args=[pit_location.pk])).status_code == 302
+
+    # A rollout plan, a deletion request and a generation lookup: remote reads and writes, audited.
+    for index, location in enumerate(sandbox_locations[:3]):
+        location.variables = {"calendar_id": f"cal-{index}", "workflow_id": f"wf-{index}"}
+        location.save(update_fields=["variables"])
+    template = make_template()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("agents:template_rollout", args=[template.pk]), {
+            "scope": "selected", "strategy": "all", "locations": [loc.pk for loc in sandbox_locations[:3]]})
+    assert response.status_code == 302
+    agent = Agent.objects.filter(location=pit_location, state=Agent.State.ACTIVE).first()
+    client.post(reverse("audit:agent_delete", args=[agent.pk]), {"reason": "Duplicate of the front desk agent"})
+    message_id = hl_sandbox.state.generation_ids(pit_location.hl_id)[0]
+    remote_agent_id = hl_sandbox.state.generations[message_id]["details"]["agentId"]
+    generation_agent = Agent.objects.get(location=pit_location, hl_id=remote_agent_id)
+    fetch_generation(generation_agent, message_id=message_id,
+                     source=hl_sandbox.state.generations[message_id]["source"], user=manager_user)
+
+    # Every page, as a superuser, with real objects where there are some.
+    arguments = {**url_objects, "location_id": pit_location.pk, "agent_id": agent.pk,
+                 "generation_id": Generation.objects.latest("pk").pk,
+                 "models": {**url_objects["models"], type(manager_user): manager_user}}
+    pages = {}
+    for key, route in ALL_URLS:
+        if key in admin_model_names() or EXPECTED.get(key, {}).get("GET") in (None, "405"):
+            continue
+        pages[key] = _body(client.get(url_for(key, route, arguments)))
+    for model, model_admin in admin.site._registry.items():
+        base = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        pages[base] = _body(client.get(base))
+        for pk in model_admin.get_queryset(_request(manager_user)).values_list("pk", flat=True)[:5]:
+            pages[f"{base}{pk}/change/"] = _body(client.get(f"{base}{pk}/change/"))
+    assert len(pages) > 60
+
+    stores = {
+        "logs": all_logs.text + "\n".join(_log_record_text(record) for record in all_logs.records),
+        "audit events": _dump(AuditEvent.objects.values()),
+        "deletion requests": _dump(SoftDelete.objects.values()),
+        "generations": _dump(Generation.objects.values()),
+        "locations' sync errors": _dump(Location.objects.values("sync_error")),
+        "task results": _dump([{"name": t.name, "func": t.func, "args": t.args, "kwargs": t.kwargs, "result": t.result,
+                                "group": t.group} for t in Task.objects.all()]),
+        "queued tasks": _dump([entry.task for entry in OrmQ.objects.all()]),
+        "schedules": _dump(Schedule.objects.values()),
+        **{f"page {key}": body for key, body in pages.items()},
+    }
+    assert Task.objects.exists(), "the crawl saw django-q's result table filled"
+    assert AuditEvent.objects.filter(verb=AuditEvent.Verb.SYNC_FAILED).exists()
+    leaks = [f"{what} in {where}" for what, token in known.items() for where, text in stores.items() if token in text]
+    assert not leaks
+
+
+def _body(response):
+    assert response.status_code in (200, 302, 403, 404), (response.request["PATH_INFO"], response.status_code)
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode(errors="replace")
+    return response.content.decode(errors="replace")
+
+
+def _request(user):
+    return type("Request", (), {"user": user, "GET": {}, "POST": {}})()
+
+
+def _log_record_text(record):
+    return " ".join(str(part) for part in (record.getMessage(), record.args, record.exc_text or "", record.__dict__))
+
+
+def _dump(rows):
+    return json.dumps(list(rows), default=repr)
