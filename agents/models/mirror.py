@@ -78,7 +78,11 @@ class Agent(models.Model):
     class Meta:
         ordering = ["location__name", "name"]
         constraints = [models.UniqueConstraint(fields=["location", "hl_id"], name="unique_agent_per_location")]
-        indexes = [models.Index(fields=["location", "state", "name"])]
+        indexes = [
+            models.Index(fields=["location", "state", "name"]),
+            # The template list counts each template's active and drifted agents (measure_pages).
+            models.Index(fields=["template", "state", "drifted"]),
+        ]
 
     def __str__(self):
         return self.name
