@@ -4,7 +4,7 @@ from django.contrib.auth.models import Group, Permission
 from django.test import Client
 
 from agents.models import Location
-from tests.backoffice.role_fixtures import make_role_user
+from tests.backoffice.role_fixtures import make_role_user, url_objects  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +108,13 @@ def test_an_admin_action_posted_by_a_viewer_does_not_run(django_user_model, monk
     client.force_login(make_role_user(django_user_model, "viewer"))
     client.post("/admin/agents/location/", {"action": "sync_selected", "_selected_action": [location.pk]})
     assert queued == []
+
+
+@pytest.mark.parametrize(("role", "sees_review_buttons"), [("viewer", False), ("manager", False), ("approver", True)])
+def test_only_an_approver_gets_the_review_buttons(role, sees_review_buttons, url_objects, django_user_model):  # noqa: F811
+    client = Client()
+    client.force_login(make_role_user(django_user_model, role))
+    page = client.get("/audit/deletions/").content.decode()
+    assert "Night desk" in page  # everyone sees what waits for review
+    assert ('action="/audit/deletions/' in page) is sees_review_buttons
+    assert ("An approver decides" in page) is not sees_review_buttons
