@@ -1,15 +1,19 @@
 """Reads for the review-before-delete pages. The query count never grows with the rows."""
 from itertools import groupby
 
-from django.db.models import F, Window
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, F, Window
 from django.db.models.functions import RowNumber
 
 from audit.models import AuditEvent, SoftDelete
 
 Status = SoftDelete.Status
-# How much of each agent's audit trail the review page shows inline (the agent page has it all).
-TRAIL_LIMIT = 25
+# A bulk delete from the admin can ask for thousands at once: the review page shows them a page
+# at a time, each with the newest part of its agent's audit trail inline (the agent page has it all).
+PENDING_PER_PAGE = 20
+TRAIL_LIMIT = 10
 CLOSED_LIMIT = 50
+AWAITING_LIMIT = 100
 
 
 def _requests():
@@ -17,21 +21,27 @@ def _requests():
         "location__pit", "location__location_token", "agent__raw")
 
 
-def pending_batches() -> list[dict]:
-    """Pending requests grouped by batch (requests made together), oldest batch first,
-    each request with the newest part of its agent's audit trail as `trail`."""
-    requests = list(_requests().filter(status=Status.PENDING).order_by("requested_at", "batch_id", "pk"))
+def pending_page(page_number, per_page: int = PENDING_PER_PAGE) -> Page:
+    """One page of the pending requests, oldest first, grouped by batch (requests made together)
+    as `page.batches`; each request carries the newest part of its agent's audit trail as `trail`,
+    each batch its whole size as `size` (what "Approve all" acts on, across pages)."""
+    pending = _requests().filter(status=Status.PENDING).order_by("requested_at", "batch_id", "pk")
+    page = Paginator(pending, per_page).get_page(page_number)
+    requests = list(page.object_list)
     trails = agent_trails([r.agent_id for r in requests if r.agent_id])
     for request in requests:
         request.trail = trails.get(request.agent_id, [])
-    batches = []
+    batch_ids = {r.batch_id for r in requests}
+    sizes = dict(SoftDelete.objects.filter(status=Status.PENDING, batch_id__in=batch_ids).order_by()
+                 .values_list("batch_id").annotate(n=Count("pk"))) if batch_ids else {}
+    page.batches = []
     for batch_id, members in groupby(requests, key=lambda r: r.batch_id):
         members = list(members)
         first = members[0]
-        batches.append({"batch_id": batch_id, "requests": members, "requested_by_id": first.requested_by_id,
-                        "requested_by_label": first.requested_by_label, "requested_at": first.requested_at,
-                        "reason": first.reason})
-    return batches
+        page.batches.append({"batch_id": batch_id, "requests": members, "size": sizes.get(batch_id, len(members)),
+                             "requested_by_id": first.requested_by_id, "requested_by_label": first.requested_by_label,
+                             "requested_at": first.requested_at, "reason": first.reason})
+    return page
 
 
 def agent_trails(agent_ids: list[int], limit: int = TRAIL_LIMIT) -> dict[int, list[AuditEvent]]:
@@ -46,18 +56,27 @@ def agent_trails(agent_ids: list[int], limit: int = TRAIL_LIMIT) -> dict[int, li
     return trails
 
 
-def pending_count(batches: list[dict]) -> int:
-    return sum(len(batch["requests"]) for batch in batches)
-
-
-def awaiting_purge():
+def awaiting_purge(limit: int = AWAITING_LIMIT):
     """Approved requests, the next purge first; failed purges (retried by the job) among them."""
-    return _requests().filter(status__in=[Status.APPROVED, Status.PURGE_FAILED]).order_by("purge_after", "pk")
+    return _awaiting_purge().order_by("purge_after", "pk")[:limit]
 
 
-def purged():
-    """Purged agents, which can still be re-created from their snapshot."""
-    return _requests().filter(status=Status.PURGED).order_by("-purged_at", "-pk")
+def awaiting_purge_count() -> int:
+    return _awaiting_purge().count()
+
+
+def _awaiting_purge():
+    return _requests().filter(status__in=[Status.APPROVED, Status.PURGE_FAILED])
+
+
+def purged(limit: int = CLOSED_LIMIT):
+    """The newest purged agents, which can still be re-created from their snapshot (older ones
+    from their agent page)."""
+    return _requests().filter(status=Status.PURGED).order_by("-purged_at", "-pk")[:limit]
+
+
+def purged_count() -> int:
+    return SoftDelete.objects.filter(status=Status.PURGED).count()
 
 
 def recently_closed(limit: int = CLOSED_LIMIT):

@@ -26,12 +26,15 @@ def review_settings() -> dict:
 @require_GET
 @permission_required("audit.view_softdelete")
 def deletion_list(request):
-    batches = selectors.pending_batches()
+    page = selectors.pending_page(request.GET.get("page"))
     context = {
-        "batches": batches,
-        "pending_count": selectors.pending_count(batches),
+        "page": page,
+        "batches": page.batches,
+        "pending_count": page.paginator.count,
         "awaiting_purge": selectors.awaiting_purge(),
+        "awaiting_purge_count": selectors.awaiting_purge_count(),
         "purged": selectors.purged(),
+        "purged_count": selectors.purged_count(),
         "closed": selectors.recently_closed(),
         "trail_limit": selectors.TRAIL_LIMIT,
         **review_settings(),
