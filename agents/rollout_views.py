@@ -5,6 +5,8 @@ and progress pages render in full on first load and only their partial when htmx
 the partial carries `hx-trigger="every 1s"` only while the rollout is planning or running, so the
 polling stops by itself when it is done.
 """
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
@@ -20,7 +22,7 @@ from backoffice.permissions import permission_required
 
 TARGETS_PER_PAGE = 50
 ROLLOUTS_PER_PAGE = 50
-BULK_AGENTS_SHOWN = 200
+BULK_AGENTS_PER_PAGE = 50
 LOCATION_SECRETS = ("location__pit", "location__location_token")
 
 
@@ -236,10 +238,12 @@ def bulk_update(request):
                 form.add_error(None, _errors_in_words(error))
             else:
                 return redirect("agents:rollout_plan", rollout.pk)
+    page = page_selectors.paginate(agents, params.get("page"), BULK_AGENTS_PER_PAGE)
     context = {
-        "form": form, "agents": agents[:BULK_AGENTS_SHOWN], "agent_count": agents.count(),
-        "shown_limit": BULK_AGENTS_SHOWN, "filters": filters, "chosen_ids": chosen_ids, "agent_error": agent_error,
-        "locations": Location.objects.only("pk", "name").order_by("name"),
+        "form": form, "page": page, "agents": page.object_list, "agent_count": page.paginator.count,
+        "filters": filters, "chosen_ids": chosen_ids, "agent_error": agent_error,
+        # The filters, for the pagination links (each page is one GET with them).
+        "query": urlencode({key: value for key, value in filters.items() if value}),
         "templates": AgentTemplate.objects.only("pk", "name").order_by("name"),
         "modes": ("off", "suggestive", "auto-pilot"),
     }
@@ -255,8 +259,13 @@ def _bulk_candidates(filters):
     )
     if filters["q"].strip():
         agents = agents.filter(name__icontains=filters["q"].strip())
-    if filters["location"].isdigit():
-        agents = agents.filter(location_id=int(filters["location"]))
+    # A location id (links from a location) or a part of its name: thousands of locations make
+    # a poor <select>.
+    location = filters["location"].strip()
+    if location.isdigit():
+        agents = agents.filter(location_id=int(location))
+    elif location:
+        agents = agents.filter(location__name__icontains=location)
     if filters["agent_mode"]:
         agents = agents.filter(mode=filters["agent_mode"])
     if filters["template"].isdigit():

@@ -191,6 +191,17 @@ def test_bulk_update_page_goes_through_plan_and_confirm(manager, locations, hl_s
     assert hl_sandbox.state.agents[agent.hl_id]["autoPilotMaxMessages"] == 12
 
 
+def test_bulk_update_lists_agents_a_page_at_a_time_with_the_filters_kept(manager, locations):
+    Agent.objects.bulk_create([Agent(location=locations[0], hl_id=f"many-{n}", name=f"Front desk {n:03}", mode="off")
+                               for n in range(60)])
+    page = manager.get(reverse("agents:bulk_update"), {"q": "Front desk", "location": locations[0].name[:5]})
+    text = page.content.decode()
+    assert "60 matching, 1–50 shown" in text and "Front desk 049" in text and "Front desk 050" not in text
+    assert "q=Front+desk&amp;location=" in text and "page=2" in text  # the next page keeps the filters
+    second = manager.get(reverse("agents:bulk_update"), {"q": "Front desk", "location": locations[0].name[:5], "page": "2"})
+    assert "51–60 shown" in second.content.decode() and "Front desk 059" in second.content.decode()
+
+
 def test_list_and_progress_query_counts_do_not_grow(manager, locations, tasks_inline):
     template = make_template()
     rollout = start(manager, tasks_inline, template, locations[:1])
