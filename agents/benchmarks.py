@@ -5,6 +5,7 @@ own processes, the database as configured. Point DATABASE_URL at a scratch datab
 benchmark replaces every Location in it.
 """
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -41,23 +42,39 @@ def replace_locations(server) -> list[Location]:
 
 
 @contextmanager
-def q_cluster(workers: int, log_path: Path):
-    """A real `manage.py qcluster` in its own processes, ready when the block starts."""
-    env = {**os.environ, "Q_WORKERS": str(workers)}
-    with open(log_path, "w") as log:
+def q_cluster(workers: int, log_path: Path, env: dict | None = None):
+    """A real `manage.py qcluster` in its own processes (its own process group), ready when the block starts."""
+    env = {**os.environ, "Q_WORKERS": str(workers), **(env or {})}
+    with open(log_path, "a") as log:
         process = subprocess.Popen([sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "qcluster"],
-                                   stdout=log, stderr=subprocess.STDOUT, env=env)
+                                   stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     try:
-        probe = async_task("math.copysign", 1, 1)
+        probe = async_task("math.copysign", 1, 1, save=True)
         if result(probe, wait=60_000) is None:
             raise RuntimeError(f"The q cluster did not start; see {log_path}.")
-        yield process
-    finally:
-        process.terminate()
+        previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)  # so `finally` stops the cluster too
         try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+            yield process
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+    finally:
+        stop_cluster(process)
+
+
+def _exit_on_sigterm(signum, frame):
+    raise SystemExit(143)
+
+
+def stop_cluster(process, *, kill=False) -> None:
+    """Stop the cluster's whole process group (workers included); SIGKILL when `kill`."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL if kill else signal.SIGTERM)
+        process.wait(timeout=30)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
 
 
 def wait_until(condition, *, timeout: float, poll: float = 0.1) -> bool:
@@ -78,3 +95,128 @@ def print_table(stdout, rows: list[tuple[str, str]]):
     width = max(len(label) for label, _ in rows)
     for label, value in rows:
         stdout.write(f"  {label.ljust(width)}  {value}")
+
+
+# --- The rollout the benchmarks roll out ------------------------------------------------------
+
+TEMPLATE_NAME = "Benchmark concierge"
+ACTIONS = [
+    ("triggerWorkflow", "Send to nurture", {"workflowIds": ["{{ vars.workflow_id }}"],
+                                            "triggerCondition": "The contact asks for a brochure"}),
+    ("updateContactField", "Save the budget", {"contactFieldId": "budget", "description": "The budget mentioned"}),
+    ("appointmentBooking", "Book a visit", {
+        "calendarId": "{{ vars.calendar_id }}", "onlySendLink": True, "triggerWorkflow": False,
+        "sleepAfterBooking": False, "transferBot": False, "rescheduleEnabled": False, "cancelEnabled": False}),
+    ("stopBot", "Stop on goodbye", {
+        "stopBotDetectionType": "Goodbye", "stopBotTriggerCondition": "The contact says goodbye",
+        "reactivateEnabled": False, "enabled": True, "stopBotExamples": ["bye", "that's all"],
+        "finalMessage": "Thanks for contacting {{ location.name }}!"}),
+    ("advancedFollowup", "Follow up when quiet", {
+        "enabled": True, "scenarioId": "contactStoppedReplying",
+        "followupSequence": [{"id": 1, "followupTime": 2, "followupTimeUnit": "hours"}]}),
+]
+
+
+def make_template():
+    from agents.models import ActionTemplate, AgentTemplate
+
+    AgentTemplate.objects.filter(name=TEMPLATE_NAME).delete()
+    template = AgentTemplate.objects.create(
+        name=TEMPLATE_NAME, agent_name="{{ location.name }} Concierge", business_name="{{ location.name }}",
+        mode="suggestive", channels=["SMS", "WebChat"], wait_time=30, personality="Warm and brief",
+        goal="Book visits for {{ location.name }}", instructions="Offer the calendar {{ vars.calendar_id }}.",
+        auto_pilot_max_messages=40,
+        followup_settings={"dynamicChannelSwitching": True, "followUpHours": False, "timezoneToUse": "contact"},
+    )
+    for position, (kind, name, details) in enumerate(ACTIONS):
+        ActionTemplate.objects.create(template=template, position=position, type=kind, name=name, details=details)
+    return template
+
+
+def seed_rollout_locations(server) -> list[Location]:
+    """Every sandbox location as a Location with the template's variables; nothing else left."""
+    from agents.models import AgentTemplate, Rollout
+
+    Rollout.objects.all().delete()
+    AgentTemplate.objects.filter(name=TEMPLATE_NAME).delete()
+    locations = replace_locations(server)
+    for index, location in enumerate(locations):
+        location.variables = {"calendar_id": f"cal-{index}", "workflow_id": f"wf-{index}"}
+    Location.objects.bulk_update(locations, ["variables"], batch_size=500)
+    return locations
+
+
+# --- What a user would script instead: one location after another, one call after another -----
+
+def scripted_rollout(template, locations) -> None:
+    """Look for the agent by name, create it, attach the actions, set the follow-up settings."""
+    from agents.gateway import location_client
+    from agents.rollout.desired import desired_for_location
+    from agents.rollout.versions import current_version
+
+    snapshot = current_version(template).snapshot
+    for location in locations:
+        desired = desired_for_location(snapshot, location, template_id=template.pk)
+        client = location_client(location)
+        name = desired["agent"]["name"]
+        found = [a for a in client.iter_agents(query=name) if a.get("name") == name]
+        agent = found[0] if found else client.create_agent(desired["agent"])
+        followups = []
+        for action in desired["actions"]:
+            created = client.create_action(agent["id"], action)
+            if action["type"] == "advancedFollowup":
+                followups.append(created["id"])
+        if followups and desired.get("followup_settings"):
+            client.update_followup_settings(agent["id"], {"actionIds": followups,
+                                                          "followupSettings": desired["followup_settings"]})
+
+
+def scripted_sync(locations) -> None:
+    from agents.gateway import location_client
+    from agents.sync import fetch_remote_agents
+
+    for location in locations:
+        fetch_remote_agents(location_client(location))
+
+
+def timed_loop(run, items: list, sample: int | None) -> tuple[float, int]:
+    """(seconds for every item, items measured): a sample is timed and scaled to the whole."""
+    measured = items if not sample or sample >= len(items) else items[:sample]
+    started = time.monotonic()
+    run(measured)
+    elapsed = time.monotonic() - started
+    return elapsed * len(items) / max(1, len(measured)), len(measured)
+
+
+# --- Checking what a rollout left in the sandbox ---------------------------------------------------
+
+def rollout_result(server, template, locations, rollout) -> dict:
+    """Agents per location, missing or duplicated actions, and the write figures on both sides."""
+    from agents.rollout.desired import desired_for_location
+    from agents.rollout.versions import current_version
+    from audit.models import AuditEvent
+
+    snapshot = current_version(template).snapshot
+    agents_per_location, incomplete = [], 0
+    for location in locations:
+        desired = desired_for_location(snapshot, location, template_id=template.pk)
+        named = [a for a in server.state.agents_in(location.hl_id) if a["name"] == desired["agent"]["name"]]
+        agents_per_location.append(len(named))
+        for agent in named:
+            kinds = sorted((a["type"], a["name"]) for a in server.state.actions_of(agent["id"]))
+            if kinds != sorted((a["type"], a["name"]) for a in desired["actions"]):
+                incomplete += 1
+    stats = server.state.stats.as_dict()
+    events = AuditEvent.objects.filter(verb=AuditEvent.Verb.REMOTE_WRITE, rollout=rollout)
+    return {
+        "exactly_one": sum(1 for n in agents_per_location if n == 1),
+        "none": sum(1 for n in agents_per_location if n == 0),
+        "duplicated": sum(1 for n in agents_per_location if n > 1),
+        "incomplete": incomplete,
+        "write_requests_received": sum(stats["by_method"].get(m, 0) for m in ("POST", "PUT", "PATCH", "DELETE")),
+        "writes_applied": stats["writes"],
+        "events": events.count(),
+        "events_2xx": events.filter(http_status__lt=400).count(),
+        "events_lost": events.filter(http_status__isnull=True).count(),
+        "events_refused": events.filter(http_status__gte=400).count(),
+    }

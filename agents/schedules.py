@@ -5,6 +5,7 @@ from django_q.models import Schedule
 SYNC_ALL = "sync all locations"
 PURGE_DELETIONS = "purge approved deletions"
 REAP_ROLLOUT_TARGETS = "re-queue rollout targets left behind"
+PRUNE_TASK_RESULTS = "prune old task results"
 
 
 def ensure_schedules() -> None:
@@ -36,4 +37,8 @@ def ensure_schedules() -> None:
             "minutes": 1,
             "repeats": -1,
         },
+    )
+    Schedule.objects.update_or_create(
+        name=PRUNE_TASK_RESULTS,
+        defaults={"func": "agents.tasks.prune_task_results", "schedule_type": Schedule.HOURLY, "repeats": -1},
     )

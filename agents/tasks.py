@@ -31,3 +31,14 @@ def reap_rollout_targets() -> int:
     from agents.rollout.waiting import reap_stalled_targets
 
     return reap_stalled_targets()
+
+
+def prune_task_results(keep_hours: int = 24) -> int:
+    """django-q2 keeps every successful result (see Q_CLUSTER's save_limit): drop the old ones."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_q.models import Success
+
+    deleted, _ = Success.objects.filter(stopped__lt=timezone.now() - timedelta(hours=keep_hours)).delete()
+    return deleted

@@ -107,7 +107,9 @@ Q_CLUSTER = {
     "max_attempts": 1,  # our tasks retry HTTP calls themselves and record failures in words
     "queue_limit": Q_WORKERS * 2,  # few tasks wait in a cluster's memory, where a SIGKILL loses them
     "catch_up": False,
-    "save_limit": 1000,
+    # Successful results are kept without django-q's pruning, which reads every kept result under
+    # a row lock on each save (60 ms a task, the cluster's bottleneck); agents.tasks prunes by age.
+    "save_limit": 0,
     "poll": 0.05,
     "ack_failures": True,
 }
@@ -130,6 +132,8 @@ ROLLOUT_LEASE_SECONDS = env.float("ROLLOUT_LEASE_SECONDS", default=60)
 ROLLOUT_LOST_ANSWER_WAIT_SECONDS = env.float("ROLLOUT_LOST_ANSWER_WAIT_SECONDS", default=max(60.0, 3 * HIGHLEVEL_TIMEOUT))
 ROLLOUT_RETRY_AFTER_SECONDS = env.float("ROLLOUT_RETRY_AFTER_SECONDS", default=30)
 ROLLOUT_MAX_ATTEMPTS = env.int("ROLLOUT_MAX_ATTEMPTS", default=5)
+# A queued target whose task is still not running after this is queued again (its task was lost).
+ROLLOUT_QUEUED_GRACE_SECONDS = env.float("ROLLOUT_QUEUED_GRACE_SECONDS", default=120)
 
 # --- Review before delete (audit.deletion) ---------------------------------------------
 # Four eyes: the manager who asked for a deletion cannot approve it; someone else must.

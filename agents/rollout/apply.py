@@ -81,7 +81,8 @@ def apply_target(target_id: int) -> str:
     except LostCreateAnswer:
         result = run.wait(LOST_CREATE_NOTE, waiting.lost_answer_wait_seconds())
     except Exception as exc:  # every failure is kept in words; one target never stops the others
-        if _passing(exc) and target.attempts < _setting("ROLLOUT_MAX_ATTEMPTS", 5):
+        # Up to ROLLOUT_MAX_ATTEMPTS runs, then failed; a manager's retry grants as many again.
+        if _passing(exc) and target.attempts % max(1, _setting("ROLLOUT_MAX_ATTEMPTS", 5)) != 0:
             reason = str(exc) if isinstance(exc, LocationBusy) else exc.user_message
             result = run.wait(f"{reason} Trying again shortly.", waiting.backoff_seconds(target.attempts))
         else:

@@ -5,7 +5,7 @@ waiting target, the end of its wait. A django-q2 schedule runs it then. The reap
 schedule, every minute) is the safety net:
 
 - a target left "running" by a worker that died (SIGKILL, a machine lost): its write lease
-  has expired, or it never took one and has been running past any honest wait for it;
+  has expired (or is free), or another job holds it and it has waited past any honest wait;
 - a queued target whose task was lost with its worker (the ORM broker hands it out again only
   after Q_CLUSTER's `retry`; Redis never does): queued longer than a grace period.
 
@@ -73,9 +73,11 @@ def reap_stalled_targets(*, now=None) -> int:
     for target in candidates:
         if target["status"] == TargetStatus.RUNNING:
             holder = leases.get(target["location_id"], "")
-            holds_lease = holder.startswith(f"rollout #{target['rollout_id']}, target {target['pk']} (")
-            if holds_lease or (target["started_at"] and target["started_at"] > stale_running):
-                continue  # alive: it holds its lease, or may still be waiting for it
+            if holder.startswith(f"rollout #{target['rollout_id']}, target {target['pk']} ("):
+                continue  # alive: it holds its lease (renewed on every answer)
+            if holder and target["started_at"] and target["started_at"] > stale_running:
+                continue  # may still be waiting for another job's lease
+            # Else the lease is free or expired: a live run would have taken it within a second.
         moved = RolloutTarget.objects.filter(pk=target["pk"], status=target["status"]).filter(
             Q(started_at=target["started_at"]) if target["started_at"] else Q(started_at__isnull=True)
         ).update(status=TargetStatus.QUEUED, started_at=timezone.now())

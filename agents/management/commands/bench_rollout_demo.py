@@ -15,27 +15,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from agents import benchmarks
-from agents.models import ActionTemplate, AgentTemplate, Location, Rollout
+from agents.models import Location, Rollout
 from agents.rollout import services
 from agents.rollout.selectors import rollout_progress
-
-TEMPLATE_NAME = "Benchmark concierge"
-ACTIONS = [
-    ("triggerWorkflow", "Send to nurture", {"workflowIds": ["{{ vars.workflow_id }}"],
-                                            "triggerCondition": "The contact asks for a brochure"}),
-    ("updateContactField", "Save the budget", {"contactFieldId": "budget", "description": "The budget mentioned"}),
-    ("appointmentBooking", "Book a visit", {
-        "calendarId": "{{ vars.calendar_id }}", "onlySendLink": True, "triggerWorkflow": False,
-        "sleepAfterBooking": False, "transferBot": False, "rescheduleEnabled": False, "cancelEnabled": False}),
-    ("stopBot", "Stop on goodbye", {
-        "stopBotDetectionType": "Goodbye", "stopBotTriggerCondition": "The contact says goodbye",
-        "reactivateEnabled": False, "enabled": True, "stopBotExamples": ["bye", "that's all"],
-        "finalMessage": "Thanks for contacting {{ location.name }}!"}),
-    ("advancedFollowup", "Follow up when quiet", {
-        "enabled": True, "scenarioId": "contactStoppedReplying",
-        "followupSequence": [{"id": 1, "followupTime": 2, "followupTimeUnit": "hours"}]}),
-]
-
 
 class Command(BaseCommand):
     help = "Benchmark a template rollout (5 actions) to the sandbox locations, and the same rollout again."
@@ -54,12 +36,12 @@ class Command(BaseCommand):
             for index, location in enumerate(locations):
                 location.variables = {"calendar_id": f"cal-{index}", "workflow_id": f"wf-{index}"}
             Location.objects.bulk_update(locations, ["variables"])
-            template = self._template()
+            template = benchmarks.make_template()
             with benchmarks.q_cluster(options["workers"], var / "bench-rollout-qcluster.log"):
                 first = self._run(server, template, locations)
                 second = self._run(server, template, locations)
         self.stdout.write(
-            f"Rollout of one template with {len(ACTIONS)} actions to {len(locations)} sandbox locations, "
+            f"Rollout of one template with {len(benchmarks.ACTIONS)} actions to {len(locations)} sandbox locations, "
             f"latency {options['latency_ms']} ms, {options['workers']} q workers, "
             f"{settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}:")
         rows = []
@@ -74,19 +56,6 @@ class Command(BaseCommand):
         benchmarks.print_table(self.stdout, rows)
         if second["writes"] != 0 or first["failed"] or second["failed"]:
             raise CommandError("The rollout did not converge: see the figures above.")
-
-    def _template(self) -> AgentTemplate:
-        AgentTemplate.objects.filter(name=TEMPLATE_NAME).delete()
-        template = AgentTemplate.objects.create(
-            name=TEMPLATE_NAME, agent_name="{{ location.name }} Concierge", business_name="{{ location.name }}",
-            mode="suggestive", channels=["SMS", "WebChat"], wait_time=30, personality="Warm and brief",
-            goal="Book visits for {{ location.name }}", instructions="Offer the calendar {{ vars.calendar_id }}.",
-            auto_pilot_max_messages=40,
-            followup_settings={"dynamicChannelSwitching": True, "followUpHours": False, "timezoneToUse": "contact"},
-        )
-        for position, (kind, name, details) in enumerate(ACTIONS):
-            ActionTemplate.objects.create(template=template, position=position, type=kind, name=name, details=details)
-        return template
 
     def _run(self, server, template, locations) -> dict:
         server.state.stats.clear()

@@ -141,3 +141,21 @@ def test_summary_counts_every_outcome():
     assert counts == {"create": 2, "adopt": 1, "update": 1, "unchanged": 1, "unplannable": 1}
     assert describe_counts(counts) == "2 to create, 1 to adopt, 1 to update, 1 unchanged, 1 cannot be planned"
     assert "adopt" not in describe_counts(summarize_outcomes(["create"]))
+
+
+def test_two_same_name_agents_are_reported_and_the_oldest_adopted_never_a_random_one(template, location, desired):
+    newer = {**remote_agent_matching(desired, "ag-new"), "createdAt": "2026-02-01T00:00:00.000Z"}
+    older = {**remote_agent_matching(desired, "ag-old"), "createdAt": "2026-01-01T00:00:00.000Z"}
+    plan = plan_target(FakeClient([newer, older]), location, desired)
+    assert plan.agent_id == "ag-old" and plan.outcome == "adopt"
+    (note,) = [n for n in plan.notes if n.startswith("Duplicate:")]
+    assert "2 agents are named" in note and "ag-old, ag-new" in note and "Delete the others" in note
+
+
+def test_two_agents_linked_to_the_template_keep_the_first_linked_and_say_so(template, location, desired):
+    for hl_id in ("ag-1", "ag-2"):
+        Agent.objects.create(location=location, hl_id=hl_id, name=desired["agent"]["name"], template=template)
+    client = FakeClient([remote_agent_matching(desired, "ag-1"), remote_agent_matching(desired, "ag-2")])
+    plan = plan_target(client, location, desired)
+    assert plan.agent_id == "ag-1"
+    assert any(n.startswith("Duplicate: 2 agents in this location are linked") for n in plan.notes)
