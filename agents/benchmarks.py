@@ -66,15 +66,19 @@ def _exit_on_sigterm(signum, frame):
 
 
 def stop_cluster(process, *, kill=False) -> None:
-    """Stop the cluster's whole process group (workers included); SIGKILL when `kill`."""
+    """Stop the cluster: SIGTERM to its main process (it stops its workers), or SIGKILL to its
+    whole process group when `kill` (or when it does not stop in time)."""
     try:
-        os.killpg(process.pid, signal.SIGKILL if kill else signal.SIGTERM)
-        process.wait(timeout=30)
+        if not kill:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                pass
+        os.killpg(process.pid, signal.SIGKILL)  # whatever is left: workers of a killed or stuck cluster
     except ProcessLookupError:
         pass
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=30)
+    process.wait(timeout=30)
 
 
 def wait_until(condition, *, timeout: float, poll: float = 0.1) -> bool:

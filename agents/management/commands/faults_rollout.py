@@ -38,6 +38,10 @@ class Command(BaseCommand):
         parser.add_argument("--hang-seconds", type=float, default=2.0,
                             help="How long a timed-out request hangs before the sandbox handles it anyway.")
         parser.add_argument("--max-minutes", type=float, default=15)
+        parser.add_argument("--error-rate", type=float, default=0.10)
+        parser.add_argument("--timeout-rate", type=float, default=0.05)
+        parser.add_argument("--drop-create-rate", type=float, default=0.10)
+        parser.add_argument("--bursts", type=int, default=5, help="429s in each burst (0: none), one burst every 20 s.")
 
     def handle(self, *args, **options):
         call_command("migrate", interactive=False, verbosity=0)
@@ -52,14 +56,15 @@ class Command(BaseCommand):
             "ROLLOUT_MAX_ATTEMPTS": "6",
         }
         settings.HIGHLEVEL_TIMEOUT = timeout
-        faults = dict(error_rate=0.10, timeout_rate=0.05, timeout_seconds=hang, drop_create_rate=0.10)
+        faults = dict(error_rate=options["error_rate"], timeout_rate=options["timeout_rate"], timeout_seconds=hang,
+                      drop_create_rate=options["drop_create_rate"])
         with benchmarks.sandbox(options["locations"], options["latency_ms"]) as server:
             locations = benchmarks.seed_rollout_locations(server)
             template = benchmarks.make_template()
             with benchmarks.q_cluster(options["workers"], var / "faults-rollout-qcluster.log", env=env):
                 server.state.stats.clear()
                 server.state.faults.update(**faults)
-                bursts = BurstsOf429(server)
+                bursts = BurstsOf429(server, burst=options["bursts"])
                 bursts.start()
                 started = time.monotonic()
                 try:
@@ -80,8 +85,9 @@ class Command(BaseCommand):
                                               <= result["events_2xx"] + result["events_lost"],
         }
         self.stdout.write(f"Rollout of a template with 5 actions to {len(locations)} locations under faults "
-                          f"(10% 5xx, 5% timeouts of {hang:g} s against a {timeout:g} s client timeout, bursts of 429, "
-                          f"10% dropped create answers), {options['workers']} q workers, "
+                          f"({options['error_rate']:.0%} 5xx, {options['timeout_rate']:.0%} timeouts of {hang:g} s against "
+                          f"a {timeout:g} s client timeout, bursts of {options['bursts']} 429s every 20 s, "
+                          f"{options['drop_create_rate']:.0%} dropped create answers), {options['workers']} q workers, "
                           f"{settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}:")
         benchmarks.print_table(self.stdout, [
             ("wall time", f"{wall:.1f} s"),
@@ -124,15 +130,15 @@ class Command(BaseCommand):
 
 
 class BurstsOf429(threading.Thread):
-    """Now and then the sandbox answers the next 10 requests 429, as a busy service does."""
+    """Now and then the sandbox answers the next 5 requests 429, as a busy service does."""
 
-    def __init__(self, server, every_seconds: float = 15.0, burst: int = 10):
+    def __init__(self, server, every_seconds: float = 20.0, burst: int = 5):
         super().__init__(daemon=True)
         self.server, self.every, self.burst = server, every_seconds, burst
         self.stopping = threading.Event()
 
     def run(self):
-        while not self.stopping.wait(self.every):
+        while self.burst and not self.stopping.wait(self.every):
             self.server.state.faults.update(rate_limit_burst=self.burst)
 
     def stop(self):

@@ -118,3 +118,36 @@ def test_bulk_update_refuses_bad_values_in_words(rollout_locations, manager_user
     with pytest.raises(ValidationError) as caught:
         services.bulk_changes_to_api({"waitTime": 999})
     assert "waitTime must not be greater than 300 when waitTimeUnit is seconds" in caught.value.messages
+
+
+def test_passing_planning_failures_are_tried_again_then_marked_for_a_retry_not_unplannable(
+        template, rollout_locations, tasks_inline, hl_sandbox, manager_user, monkeypatch):
+    from agents.highlevel.errors import ServerError
+    from agents.rollout import planner
+
+    real = planner.plan_target
+    calls = []
+
+    def flaky(client, location, desired, **kwargs):
+        calls.append(location.pk)
+        if location.pk == rollout_locations[0].pk:
+            raise ServerError(method="GET", path="/conversation-ai/agents/search", status=502, messages=["Bad Gateway"])
+        if calls.count(location.pk) == 1:  # the second location fails once, then plans
+            raise ServerError(method="GET", path="/conversation-ai/agents/search", status=503, messages=["Unavailable"])
+        return real(client, location, desired, **kwargs)
+
+    monkeypatch.setattr(planner, "plan_target", flaky)
+    rollout = services.create_rollout(template, rollout_locations[:2], user=manager_user, plan_inline=True)
+    first = rollout.targets.get(location=rollout_locations[0])
+    second = rollout.targets.get(location=rollout_locations[1])
+    assert rollout.status == S.PLANNED
+    assert second.status == T.PLANNED and second.outcome == "create"
+    assert first.status == T.FAILED and first.outcome == "" and first.error.startswith("Could not be planned yet")
+    assert calls.count(rollout_locations[0].pk) == 3  # tried again automatically, with backoff
+
+    monkeypatch.setattr(planner, "plan_target", real)
+    assert services.retry_targets(rollout, [first.pk], user=manager_user) == 1
+    first.refresh_from_db()
+    rollout.refresh_from_db()
+    assert first.status == T.PLANNED and first.outcome == "create" and rollout.status == S.PLANNED
+    assert hl_sandbox.stats()["writes"] == 0  # planning again writes nothing: the manager still confirms
