@@ -9,11 +9,14 @@ costs the same few queries as a page of one; counts over big tables are subqueri
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import BooleanField, Count, ExpressionWrapper, OuterRef, Q
+from django.urls import reverse
+from django.utils.html import format_html
 
 from agents import importing, sync
 from agents.highlevel.errors import HighLevelError
 from audit.deletion_admin import request_deletion_action
-from backoffice.paging import CappedPaginator, SubqueryCount
+from agents.highlevel.schema import ACTION_TYPES, MODES
+from backoffice.paging import CappedCountAdminMixin, SubqueryCount
 from backoffice.permissions import AdminActionPermissions
 from agents.rollout_admin import (
     ActionTemplateAdminForm, VersionedTemplateAdminMixin, bulk_update_action, roll_out_template_action,
@@ -43,6 +46,23 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def fixed_values_filter(field_name: str, values) -> type[admin.SimpleListFilter]:
+    """A list filter offering the contract's values (modes, action types): the admin's own
+    filter for a field without choices reads them with a DISTINCT over the whole table."""
+
+    class FixedValuesFilter(admin.SimpleListFilter):
+        title = field_name
+        parameter_name = field_name
+
+        def lookups(self, request, model_admin):
+            return [(value, value) for value in values]
+
+        def queryset(self, request, queryset):
+            return queryset.filter(**{field_name: self.value()}) if self.value() else queryset
+
+    return FixedValuesFilter
 
 
 def _secret_is_set(field_name):
@@ -190,7 +210,8 @@ class LocationAdmin(AdminActionPermissions, admin.ModelAdmin):
 
     @admin.display(description="active agents", ordering="active_agents")
     def active_agent_count(self, obj):
-        return obj.active_agents
+        agents = reverse("admin:agents_agent_changelist")
+        return format_html('<a href="{}?location__id__exact={}">{}</a>', agents, obj.pk, obj.active_agents)
 
     @admin.action(description="Sync selected locations", permissions=["sync_location"])
     def sync_selected(self, request, queryset):
@@ -229,13 +250,17 @@ class ActionInline(admin.TabularInline):
 
 
 @admin.register(Agent)
-class AgentAdmin(AdminActionPermissions, ReadOnlyAdminMixin, admin.ModelAdmin):
+class AgentAdmin(CappedCountAdminMixin, AdminActionPermissions, ReadOnlyAdminMixin, admin.ModelAdmin):
+    # Tens of thousands of rows: counted to 10,000 (backoffice.paging), ordered and searched by
+    # the agent's own indexed columns. A search through the location's columns joined and read
+    # every agent on each view; one location's agents are a click on its count in Locations.
     list_display = ["name", "location", "mode", "is_primary", "state", "template", "drifted", "action_count", "synced_at"]
     list_select_related = ["location", "template"]
-    list_filter = ["state", "mode", "drifted", "is_primary", "template"]
-    search_fields = ["name", "hl_id", "location__name", "location__hl_id"]
-    paginator = CappedPaginator  # tens of thousands of rows: count to 10,000 (backoffice.paging)
-    show_full_result_count = False
+    list_filter = ["state", fixed_values_filter("mode", MODES), "drifted", "is_primary", "template"]
+    ordering = ["name"]
+    search_fields = ["^name", "=hl_id"]
+    search_help_text = ("The start of the agent's name, or its exact agent id. "
+                        "To see one location's agents, click its agent count in Locations.")
     inlines = [ActionInline]
     actions = [request_deletion_action, bulk_update_action]  # soft delete with review (audit.deletion)
 
@@ -252,13 +277,14 @@ class AgentAdmin(AdminActionPermissions, ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Action)
-class ActionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ActionAdmin(CappedCountAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    # A quarter of a million rows: as for agents, searched by the action's own columns.
     list_display = ["name", "type", "agent", "location_name", "state", "synced_at"]
     list_select_related = ["agent__location"]
-    list_filter = ["type", "state"]
-    search_fields = ["name", "hl_id", "agent__name", "agent__location__name"]
-    paginator = CappedPaginator
-    show_full_result_count = False
+    list_filter = [fixed_values_filter("type", ACTION_TYPES), "state"]
+    ordering = ["agent_id", "name"]  # one agent's actions together, by an index (not the agent's ordering's joins)
+    search_fields = ["^name", "=hl_id"]
+    search_help_text = "The start of the action's name, or its exact action id."
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("agent__location__pit", "agent__location__location_token")

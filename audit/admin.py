@@ -2,7 +2,7 @@
 from django.contrib import admin
 
 from audit.models import AuditEvent, SoftDelete
-from backoffice.paging import CappedPaginator
+from backoffice.paging import CappedCountAdminMixin
 
 
 class ObjectTypeFilter(admin.SimpleListFilter):
@@ -20,15 +20,13 @@ class ObjectTypeFilter(admin.SimpleListFilter):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(CappedCountAdminMixin, admin.ModelAdmin):
     list_display = ["at", "actor_label", "verb", "object_type", "object_repr", "location", "http_status"]
     list_select_related = ["location"]
     # No date_hierarchy: its year and month links group every event by date on each view; the
     # "at" filter covers the same ground. Counting stops at 10,000 (backoffice.paging).
     list_filter = ["verb", "at", ObjectTypeFilter]
     search_fields = ["object_repr", "actor_label"]
-    paginator = CappedPaginator
-    show_full_result_count = False
 
     # Append-only: the admin must not offer what the model refuses anyway (AppendOnlyError).
     def has_add_permission(self, request):

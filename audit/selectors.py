@@ -86,15 +86,10 @@ def event_page(filters: TrailFilters, page_number, per_page: int = EVENTS_PER_PA
 
     Counting stops at 10,000 events (backoffice.paging.CappedPaginator): counting a million on
     every view, and offsets deep into them, took seconds; filters reach older events faster.
-    Deep pages pick their ids first, then join what the events are about for those ids alone:
-    an offset over the joined rows made the database join every row it skipped.
+    The paginator reads a page's ids first, then joins what those events are about: an offset
+    over the joined rows made the database join every row it skipped.
     """
-    ids = filtered_events(filters).order_by("-at", "-id").values_list("pk", flat=True)
-    page = CappedPaginator(ids, per_page).get_page(page_number)
-    page.object_list = list(
-        AuditEvent.objects.filter(pk__in=list(page.object_list))
-        .select_related(*_RELATED).defer(*_UNSHOWN).order_by("-at", "-id"))
-    return page
+    return CappedPaginator(event_list(filters), per_page).get_page(page_number)
 
 
 def _start_of_day(day: datetime.date) -> datetime.datetime:

@@ -166,3 +166,38 @@ def test_mirror_rows_cannot_be_edited_by_hand(admin_client):
     assert admin_client.get(reverse("admin:agents_agent_add")).status_code == 403
     assert admin_client.post(reverse("admin:agents_agent_change", args=[agent.pk]), {"name": "x"}).status_code == 403
     assert admin_client.get(reverse("admin:agents_agent_delete", args=[agent.pk])).status_code == 403
+
+
+def test_a_capped_agent_count_reads_more_than_not_the_cap(admin_client, monkeypatch):
+    from backoffice.paging import CappedPaginator
+
+    from agents.admin import AgentAdmin
+
+    seed(4)
+    monkeypatch.setattr(CappedPaginator, "cap", 3)  # as 10,000 is to 100 rows a page
+    monkeypatch.setattr(AgentAdmin, "list_per_page", 2)
+    html = admin_client.get(reverse("admin:agents_agent_changelist")).content.decode()
+    assert "more than 3 agents" in html
+    assert "Select all more than 3 agents" in html  # the action runs on every match, not on 3
+    monkeypatch.setattr(CappedPaginator, "cap", 10)
+    assert "4 agents" in admin_client.get(reverse("admin:agents_agent_changelist")).content.decode()
+
+
+def test_agents_are_searched_by_the_start_of_their_name_or_their_exact_id(admin_client):
+    seed(3)
+    url = reverse("admin:agents_agent_changelist")
+    by_name = admin_client.get(url, {"q": '"agent 1"'}).content.decode()  # quoted: one term
+    assert ">Agent 1<" in by_name and ">Agent 2<" not in by_name
+    assert ">Agent 2<" in admin_client.get(url, {"q": "ag-2"}).content.decode()
+    assert "The start of the agent&#x27;s name, or its exact agent id" in by_name
+
+
+def test_a_locations_agent_count_opens_its_agents(admin_client):
+    seed(2)
+    location = Location.objects.get(name="Clinic 1")
+    html = admin_client.get(reverse("admin:agents_location_changelist")).content.decode()
+    link = f'{reverse("admin:agents_agent_changelist")}?location__id__exact={location.pk}'
+    assert f'href="{link}"' in html
+    agents = admin_client.get(link)
+    assert agents.status_code == 200
+    assert ">Agent 1<" in agents.content.decode() and ">Agent 0<" not in agents.content.decode()

@@ -33,3 +33,15 @@ def test_subquery_count_counts_each_rows_related_rows(locations):
     active = Agent.objects.filter(location=OuterRef("pk"), state=Agent.State.ACTIVE)
     counts = dict(Location.objects.annotate(n=SubqueryCount(active)).values_list("name", "n"))
     assert counts == {"Location 0": 0, "Location 1": 0, "Location 2": 1, "Location 3": 2, "Location 4": 3}
+
+
+def test_a_page_is_read_by_its_ids_in_the_lists_order_with_its_annotations(locations, django_assert_num_queries):
+    active = Agent.objects.filter(location=OuterRef("pk"), state=Agent.State.ACTIVE)
+    listed = Location.objects.annotate(n=SubqueryCount(active)).order_by("-name")
+    paginator = CappedPaginator(listed, 2)
+    paginator.count  # noqa: B018 (the count is its own query)
+    with django_assert_num_queries(2):  # the page's ids, then its rows
+        page = paginator.page(2)
+        rows = [(location.name, location.n) for location in page.object_list]
+    assert rows == [("Location 2", 1), ("Location 1", 0)]
+    assert (page.start_index(), page.end_index(), page.has_next()) == (3, 4, True)
