@@ -19,6 +19,22 @@ def plan_target(target_id: int) -> str:
     return plan_target_by_id(target_id)
 
 
+def plan_targets(target_ids: list) -> list:
+    """Plan several targets side by side (agents.rollout.batches)."""
+    from agents.rollout.batches import run_side_by_side
+    from agents.rollout.services import plan_target_by_id
+
+    return run_side_by_side(plan_target_by_id, target_ids)
+
+
+def apply_targets(target_ids: list) -> list:
+    """Apply several targets side by side, each under its own location's write lock."""
+    from agents.rollout.apply import apply_target as apply
+    from agents.rollout.batches import run_side_by_side
+
+    return run_side_by_side(apply, target_ids)
+
+
 def apply_target(target_id: int) -> str:
     """Apply one rollout target under its location's write lock; safe to run twice."""
     from agents.rollout.apply import apply_target as apply

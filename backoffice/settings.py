@@ -132,6 +132,8 @@ ROLLOUT_LEASE_SECONDS = env.float("ROLLOUT_LEASE_SECONDS", default=60)
 ROLLOUT_LOST_ANSWER_WAIT_SECONDS = env.float("ROLLOUT_LOST_ANSWER_WAIT_SECONDS", default=max(60.0, 3 * HIGHLEVEL_TIMEOUT))
 ROLLOUT_RETRY_AFTER_SECONDS = env.float("ROLLOUT_RETRY_AFTER_SECONDS", default=30)
 ROLLOUT_MAX_ATTEMPTS = env.int("ROLLOUT_MAX_ATTEMPTS", default=5)
+# Targets one django-q2 task plans or applies side by side (threads: the work waits on HTTP).
+ROLLOUT_TARGETS_PER_TASK = env.int("ROLLOUT_TARGETS_PER_TASK", default=8)
 # A queued target whose task is still not running after this is queued again (its task was lost).
 ROLLOUT_QUEUED_GRACE_SECONDS = env.float("ROLLOUT_QUEUED_GRACE_SECONDS", default=120)
 

@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django_q.tasks import async_task
 
 from agents.highlevel import schema
 from agents.highlevel.errors import HighLevelError, RateLimited, ServerError, TransportError
@@ -19,6 +18,7 @@ from agents.models.mirror import AGENT_API_FIELDS
 from audit.models import AuditEvent
 from audit.services import record
 
+from . import batches
 from .desired import desired_for_bulk_update, desired_for_location
 from .rendering import MissingVariable
 from .versions import current_version
@@ -286,8 +286,7 @@ def retry_targets(rollout, target_ids=None, *, user=None) -> int:
 
 
 def _enqueue_plans(rollout_id: int, target_ids: list) -> None:
-    for target_id in target_ids:
-        async_task("agents.tasks.plan_target", target_id, task_name=f"plan target {target_id}", group=f"rollout-{rollout_id}")
+    batches.enqueue("agents.tasks.plan_targets", target_ids, label="plan targets", group=f"rollout-{rollout_id}")
 
 
 def _queue(target_ids: list, *, from_status=TargetStatus.PLANNED) -> list:
@@ -297,10 +296,8 @@ def _queue(target_ids: list, *, from_status=TargetStatus.PLANNED) -> list:
         status=TargetStatus.QUEUED, error="", remaining=[], finished_at=None, started_at=timezone.now()
     )
 
-    def enqueue():
-        for target_id in target_ids:
-            async_task("agents.tasks.apply_target", target_id, task_name=f"apply target {target_id}", group="rollout")
-    transaction.on_commit(enqueue)
+    transaction.on_commit(lambda: batches.enqueue("agents.tasks.apply_targets", target_ids, label="apply targets",
+                                                  group="rollout"))
     return target_ids
 
 
