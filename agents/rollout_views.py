@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db.models import OuterRef
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -18,6 +18,7 @@ from agents.forms import BulkUpdateForm, TemplateRolloutForm
 from agents.models import Agent, AgentTemplate, Location, Rollout, RolloutTarget
 from agents.rollout import selectors, services
 from agents.rollout.planner import OUTCOME_LABELS
+from backoffice.paging import SubqueryCount
 from backoffice.permissions import permission_required
 
 TARGETS_PER_PAGE = 50
@@ -202,7 +203,8 @@ def rollout_retry(request, rollout_id):
 def rollout_list(request):
     rollouts = (
         Rollout.objects.select_related("template", "created_by")
-        .annotate(target_count=Count("targets"))
+        # A subquery for the page's rows, not a Count() grouping every target (backoffice.paging).
+        .annotate(target_count=SubqueryCount(RolloutTarget.objects.filter(rollout=OuterRef("pk"))))
         .order_by("-created_at", "-pk")
     )
     kind = request.GET.get("kind", "")
