@@ -177,7 +177,8 @@ class AgencyConnectionAdmin(AdminActionPermissions, admin.ModelAdmin):
 
 
 @admin.register(Location)
-class LocationAdmin(AdminActionPermissions, admin.ModelAdmin):
+class LocationAdmin(CappedCountAdminMixin, AdminActionPermissions, admin.ModelAdmin):
+    # The mixin's paginator reads a page's ids first (SQLite counted every location's agents for page 50).
     form = LocationForm
     list_display = ["name", "hl_id", "sync_status", "synced_at", "credentials", "connection", "active_agent_count"]
     list_select_related = ["connection"]
@@ -313,10 +314,10 @@ class AgentTemplateAdmin(VersionedTemplateAdminMixin, admin.ModelAdmin):
     inlines = [ActionTemplateInline]
 
     def get_queryset(self, request):
-        # distinct: two counts over two joins would otherwise multiply each other.
+        # Subqueries: no GROUP BY, so the changelist counts templates without counting agents.
         return (
             super().get_queryset(request)
-            .annotate(action_total=Count("actions", distinct=True),
+            .annotate(action_total=SubqueryCount(ActionTemplate.objects.filter(template=OuterRef("pk"))),
                       agent_total=SubqueryCount(Agent.objects.filter(template=OuterRef("pk"))))
         )
 
@@ -368,10 +369,11 @@ class RolloutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         done = [RolloutTarget.Status.SUCCEEDED, RolloutTarget.Status.UNCHANGED]
+        targets = RolloutTarget.objects.filter(rollout=OuterRef("pk"))
         return super().get_queryset(request).annotate(
-            target_total=Count("targets"),
-            succeeded_total=Count("targets", filter=Q(targets__status__in=done)),
-            failed_total=Count("targets", filter=Q(targets__status=RolloutTarget.Status.FAILED)),
+            target_total=SubqueryCount(targets),
+            succeeded_total=SubqueryCount(targets.filter(status__in=done)),
+            failed_total=SubqueryCount(targets.filter(status=RolloutTarget.Status.FAILED)),
         )
 
     @admin.display(description="targets", ordering="target_total")
@@ -388,7 +390,8 @@ class RolloutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(RolloutTarget)
-class RolloutTargetAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class RolloutTargetAdmin(CappedCountAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    # A row per location per rollout: thousands each time.
     list_display = ["rollout", "location", "agent", "status", "steps_done", "attempts", "error", "finished_at"]
     list_select_related = ["rollout__template", "location", "agent"]
     list_filter = ["status"]
