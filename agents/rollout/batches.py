@@ -8,12 +8,15 @@ workers has W x that many targets in flight for a tenth of the queue's work. Eac
 still claimed, leased, retried and reaped on its own: a task cut off by a killed worker leaves
 each of its targets to the reaper, exactly as before.
 """
+import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.db import connections
 from django_q.conf import Conf
 from django_q.tasks import async_task
+
+logger = logging.getLogger(__name__)
 
 
 def per_task() -> int:
@@ -38,6 +41,9 @@ def run_side_by_side(work, target_ids: list) -> list:
     def one(target_id):
         try:
             return work(target_id)
+        except Exception as exc:  # one target's crash (a lost connection) must not take the others down
+            logger.exception("Rollout target %s: %s failed", target_id, getattr(work, "__name__", "work"))
+            return f"crashed: {type(exc).__name__}; the reaper will pick it up"
         finally:
             connections.close_all()
 

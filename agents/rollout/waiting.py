@@ -6,6 +6,7 @@ schedule, every minute) is the safety net:
 
 - a target left "running" by a worker that died (SIGKILL, a machine lost): its write lease
   has expired (or is free), or another job holds it and it has waited past any honest wait;
+- a target still planning long after its rollout was made (its plan task was lost);
 - a queued target whose task was lost with its worker (the ORM broker hands it out again only
   after Q_CLUSTER's `retry`; Redis never does): queued longer than a grace period.
 
@@ -54,6 +55,7 @@ def schedule_retry(target_id: int, due) -> None:
 def reap_stalled_targets(*, now=None) -> int:
     """Queue again the targets left behind; returns how many. Cheap when there are none."""
     now = now or timezone.now()
+    replanned = _replan_stalled_planning(now)
     lease_s = float(_setting("ROLLOUT_LEASE_SECONDS", 60))
     stale_running = now - timedelta(seconds=float(_setting("ROLLOUT_LOCK_WAIT_SECONDS", 120)) + lease_s)
     queued_grace = now - timedelta(seconds=float(_setting("ROLLOUT_QUEUED_GRACE_SECONDS", 120)))
@@ -64,7 +66,7 @@ def reap_stalled_targets(*, now=None) -> int:
         ).values("pk", "rollout_id", "location_id", "status", "started_at")
     )
     if not candidates:
-        return 0
+        return replanned
     leases = dict(
         Location.objects.filter(pk__in={c["location_id"] for c in candidates}, write_lock_expires_at__gt=now)
         .values_list("pk", "write_lock_owner")
@@ -85,4 +87,20 @@ def reap_stalled_targets(*, now=None) -> int:
             logger.info("Rollout target %s was %s and left behind; queued again", target["pk"], target["status"])
             enqueue_apply(target["pk"])
             requeued += 1
-    return requeued
+    return requeued + replanned
+
+
+def _replan_stalled_planning(now) -> int:
+    """Targets still planning long after their rollout was made: their plan task was lost."""
+    from .batches import enqueue
+
+    grace = timedelta(seconds=float(_setting("ROLLOUT_QUEUED_GRACE_SECONDS", 120)))
+    stalled = list(RolloutTarget.objects.filter(status=TargetStatus.PLANNING, rollout__created_at__lt=now - grace)
+                   .values_list("rollout_id", "pk"))
+    by_rollout = {}
+    for rollout_id, target_id in stalled:
+        by_rollout.setdefault(rollout_id, []).append(target_id)
+    for rollout_id, ids in by_rollout.items():
+        logger.info("Rollout %s: %s targets still planning; planning them again", rollout_id, len(ids))
+        enqueue("agents.tasks.plan_targets", ids, label="plan targets", group=f"rollout-{rollout_id}")
+    return len(stalled)

@@ -125,3 +125,14 @@ def test_passing_failures_wait_and_try_again_then_fail_in_words(
     drain_waiting_targets()
     target.refresh_from_db()
     assert target.status == T.FAILED and target.attempts == 2 and "500" in target.error
+
+
+def test_targets_still_planning_long_after_the_rollout_was_made_are_planned_again(
+        template, rollout_locations, tasks_inline, hl_sandbox, manager_user):
+    rollout = planned(template, rollout_locations[:2], manager_user)
+    RolloutTarget.objects.filter(rollout=rollout).update(status=T.PLANNING)  # as if the plan task died
+    Rollout.objects.filter(pk=rollout.pk).update(status=Rollout.Status.PLANNING,
+                                                 created_at=timezone.now() - timedelta(minutes=10))
+    assert reap_stalled_targets() == 2
+    assert set(rollout.targets.values_list("status", flat=True)) == {T.PLANNED}
+    assert Rollout.objects.get(pk=rollout.pk).status == Rollout.Status.PLANNED
