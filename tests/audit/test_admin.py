@@ -36,6 +36,18 @@ def test_changelist_lists_searches_and_filters(superuser_client, event):
     assert superuser_client.get(url, {"at__gte": "2000-01-01 00:00:00+00:00"}).status_code == 200
 
 
+def test_search_reads_the_newest_events_and_says_so(superuser_client, event, monkeypatch):
+    from audit.admin import AuditEventAdmin
+
+    monkeypatch.setattr(AuditEventAdmin, "search_window", 2)
+    for n in range(2):
+        AuditEvent.objects.create(actor_label="sync", verb=AuditEvent.Verb.CREATED, object_type="agent", object_repr=f"Later {n}")
+    url = reverse("admin:audit_auditevent_changelist")
+    assert list(superuser_client.get(url, {"q": "alice"}).context["cl"].result_list) == []  # older than the window
+    assert len(superuser_client.get(url, {"q": "Later"}).context["cl"].result_list) == 2
+    assert "newest 100,000 events" in superuser_client.get(url).content.decode()
+
+
 def test_event_can_be_viewed_but_not_changed(superuser_client, event):
     url = reverse("admin:audit_auditevent_change", args=[event.pk])
 
