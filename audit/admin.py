@@ -27,9 +27,10 @@ class AuditEventAdmin(CappedCountAdminMixin, admin.ModelAdmin):
     # "at" filter covers the same ground. Counting stops at 10,000 (backoffice.paging).
     list_filter = ["verb", "at", ObjectTypeFilter]
     search_fields = ["object_repr", "actor_label"]
-    # A word inside a million texts has no index to use: the search reads the newest events only.
-    search_window = 100_000
-    search_help_text = ("Searches what and who in the newest 100,000 events. The audit trail page "
+    # A word inside a million texts has no index to use: the search reads the newest events
+    # only (20,000 take some 30 ms; 100,000 took 150 ms a query on PostgreSQL).
+    search_window = 20_000
+    search_help_text = ("Searches what and who in the newest 20,000 events. The audit trail page "
                         "narrows all of them by location, agent, template, rollout, user, verb and dates.")
 
     # Append-only: the admin must not offer what the model refuses anyway (AppendOnlyError).
