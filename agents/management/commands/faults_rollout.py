@@ -86,7 +86,7 @@ class Command(BaseCommand):
         }
         self.stdout.write(f"Rollout of a template with 5 actions to {len(locations)} locations under faults "
                           f"({options['error_rate']:.0%} 5xx, {options['timeout_rate']:.0%} timeouts of {hang:g} s against "
-                          f"a {timeout:g} s client timeout, bursts of {options['bursts']} 429s every 20 s, "
+                          f"a {timeout:g} s client timeout, bursts of up to {options['bursts']} 429s within 1 s every 20 s, "
                           f"{options['drop_create_rate']:.0%} dropped create answers), {options['workers']} q workers, "
                           f"{settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}:")
         benchmarks.print_table(self.stdout, [
@@ -130,16 +130,22 @@ class Command(BaseCommand):
 
 
 class BurstsOf429(threading.Thread):
-    """Now and then the sandbox answers the next 5 requests 429, as a busy service does."""
+    """Now and then, for a second, the sandbox answers up to 5 requests 429, as a busy service does.
 
-    def __init__(self, server, every_seconds: float = 20.0, burst: int = 5):
+    Bounded in time as well as in number: "the next 5 requests" alone would, once little traffic
+    is left, always hit the same last target's retries, which no real burst does.
+    """
+
+    def __init__(self, server, every_seconds: float = 20.0, burst: int = 5, lasting_seconds: float = 1.0):
         super().__init__(daemon=True)
-        self.server, self.every, self.burst = server, every_seconds, burst
+        self.server, self.every, self.burst, self.lasting = server, every_seconds, burst, lasting_seconds
         self.stopping = threading.Event()
 
     def run(self):
         while self.burst and not self.stopping.wait(self.every):
             self.server.state.faults.update(rate_limit_burst=self.burst)
+            self.stopping.wait(self.lasting)
+            self.server.state.faults.update(rate_limit_burst=0)
 
     def stop(self):
         self.stopping.set()
