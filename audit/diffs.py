@@ -10,17 +10,14 @@ An event's `changes` is `{field: [before, after]}`. A manager reads it as:
 from __future__ import annotations
 
 import difflib
-import json
-import re
 from dataclasses import dataclass, field
+
+from backoffice.display import as_json, display_value, field_label, is_nested
 
 # Text longer than this, or on more than one line, is diffed line by line.
 INLINE_MAX_CHARS = 80
 # Unchanged lines shown around each change in a line diff.
 CONTEXT_LINES = 2
-
-_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-
 
 @dataclass
 class DiffLine:
@@ -38,27 +35,6 @@ class FieldChange:
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     lines: list[DiffLine] = field(default_factory=list)
-
-
-def field_label(name: str) -> str:
-    """'waitTime' or 'wait_time' → 'Wait time'."""
-    words = _CAMEL_BOUNDARY.sub(" ", str(name)).replace("_", " ").lower()
-    return words[:1].upper() + words[1:]
-
-
-def display_value(value) -> str:
-    """A value in words: Yes/No, comma-separated flat lists, an em dash for nothing."""
-    if value is None or value == "" or value == [] or value == {}:
-        return "—"
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, (list, tuple)) and not _is_nested(value):
-        return ", ".join(display_value(item) for item in value)
-    if isinstance(value, (dict, list, tuple)):
-        return _as_json(value)
-    return str(value)
 
 
 def describe_changes(changes) -> list[FieldChange]:
@@ -133,20 +109,14 @@ def _list_change(change: FieldChange, before: list, after: list) -> FieldChange:
     return change
 
 
-def _is_nested(value) -> bool:
-    if isinstance(value, dict):
-        return True
-    return isinstance(value, (list, tuple)) and any(isinstance(item, (dict, list, tuple)) for item in value)
-
-
 def _is_flat_list(value) -> bool:
-    return value is None or (isinstance(value, (list, tuple)) and not _is_nested(value))
+    return value is None or (isinstance(value, (list, tuple)) and not is_nested(value))
 
 
 def _needs_line_diff(value) -> bool:
     if isinstance(value, str):
         return "\n" in value or len(value) > INLINE_MAX_CHARS
-    return _is_nested(value) and bool(value)
+    return is_nested(value) and bool(value)
 
 
 def _as_text(value) -> str:
@@ -155,9 +125,5 @@ def _as_text(value) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, (dict, list, tuple)):
-        return _as_json(value)
+        return as_json(value)
     return display_value(value)
-
-
-def _as_json(value) -> str:
-    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str)
