@@ -94,7 +94,7 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-Q_WORKERS = env.int("Q_WORKERS", default=16)
+Q_WORKERS = env.int("Q_WORKERS", default=8)
 Q_CLUSTER = {
     "name": "backoffice",
     # The tasks mostly wait on HighLevel, so workers can outnumber the cores.
@@ -133,7 +133,7 @@ ROLLOUT_LOST_ANSWER_WAIT_SECONDS = env.float("ROLLOUT_LOST_ANSWER_WAIT_SECONDS",
 ROLLOUT_RETRY_AFTER_SECONDS = env.float("ROLLOUT_RETRY_AFTER_SECONDS", default=30)
 ROLLOUT_MAX_ATTEMPTS = env.int("ROLLOUT_MAX_ATTEMPTS", default=5)
 # Targets one django-q2 task plans or applies side by side (threads: the work waits on HTTP).
-ROLLOUT_TARGETS_PER_TASK = env.int("ROLLOUT_TARGETS_PER_TASK", default=8)
+ROLLOUT_TARGETS_PER_TASK = env.int("ROLLOUT_TARGETS_PER_TASK", default=4)
 # A queued target whose task is still not running after this is queued again (its task was lost).
 ROLLOUT_QUEUED_GRACE_SECONDS = env.float("ROLLOUT_QUEUED_GRACE_SECONDS", default=120)
 

@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 
 def per_task() -> int:
-    return max(1, int(getattr(settings, "ROLLOUT_TARGETS_PER_TASK", 8)))
+    return max(1, int(getattr(settings, "ROLLOUT_TARGETS_PER_TASK", 4)))
 
 
 def chunks(ids: list, size: int) -> list:

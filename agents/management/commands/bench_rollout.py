@@ -1,4 +1,4 @@
-"""python manage.py bench_rollout [--locations 1000] [--latency-ms 50] [--workers 32] [--loop-sample N]
+"""python manage.py bench_rollout [--locations 1000] [--latency-ms 50] [--workers 8] [--per-task 4] [--loop-sample N]
 
 The issue's benchmark. The sandbox answers every call after a set latency; N locations are
 seeded; a template with 5 actions is rolled out through the real path (plan tasks, then apply
@@ -33,8 +33,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--locations", type=int, default=1000)
         parser.add_argument("--latency-ms", type=int, default=50)
-        parser.add_argument("--workers", type=int, default=4, help="q cluster worker processes.")
-        parser.add_argument("--per-task", type=int, default=8,
+        parser.add_argument("--workers", type=int, default=8, help="q cluster worker processes.")
+        parser.add_argument("--per-task", type=int, default=4,
                             help="Rollout targets one task runs side by side (ROLLOUT_TARGETS_PER_TASK).")
         parser.add_argument("--loop-sample", type=int, default=0,
                             help="Time the sequential loops on this many locations and scale (0: all).")

@@ -31,8 +31,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--locations", type=int, default=100)
         parser.add_argument("--latency-ms", type=int, default=50)
-        parser.add_argument("--workers", type=int, default=16)
-        parser.add_argument("--per-task", type=int, default=8, help="ROLLOUT_TARGETS_PER_TASK for both clusters.")
+        parser.add_argument("--workers", type=int, default=8)
+        parser.add_argument("--per-task", type=int, default=4, help="ROLLOUT_TARGETS_PER_TASK for both clusters.")
         parser.add_argument("--kill-after", type=float, default=0.4, help="Share of targets done at the kill.")
         parser.add_argument("--lease-seconds", type=float, default=20,
                             help="ROLLOUT_LEASE_SECONDS for both clusters (the default setting is 60).")
