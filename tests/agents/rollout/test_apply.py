@@ -83,7 +83,7 @@ def test_timeouts_do_not_duplicate_agents(template, rollout_locations, tasks_inl
     settings.HIGHLEVEL_TIMEOUT = 0.3
     settings.ROLLOUT_LOST_ANSWER_WAIT_SECONDS = 0.6  # longer than the hang: the late create has landed
     hl_sandbox.set_faults(timeout_rate=0.15, timeout_seconds=0.4)
-    rollout = roll_out(template, rollout_locations[:3], manager_user)
+    roll_out(template, rollout_locations[:3], manager_user)
     drain_waiting_targets()
     hl_sandbox.set_faults(timeout_rate=0)
     assert_converged(hl_sandbox, rollout_locations[:3])
