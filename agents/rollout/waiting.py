@@ -6,6 +6,7 @@ schedule, every minute) is the safety net:
 
 - a target left "running" by a worker that died (SIGKILL, a machine lost): its write lease
   has expired (or is free), or another job holds it and it has waited past any honest wait;
+- a rollout left open when every target is done (killed before it was closed);
 - a target still planning long after its rollout was made (its plan task was lost);
 - a queued target whose task was lost with its worker (the ORM broker hands it out again only
   after Q_CLUSTER's `retry`; Redis never does): queued longer than a grace period.
@@ -55,6 +56,7 @@ def schedule_retry(target_id: int, due) -> None:
 def reap_stalled_targets(*, now=None) -> int:
     """Queue again the targets left behind; returns how many. Cheap when there are none."""
     now = now or timezone.now()
+    _close_rollouts_left_open()
     replanned = _replan_stalled_planning(now)
     lease_s = float(_setting("ROLLOUT_LEASE_SECONDS", 60))
     stale_running = now - timedelta(seconds=float(_setting("ROLLOUT_LOCK_WAIT_SECONDS", 120)) + lease_s)
@@ -88,6 +90,22 @@ def reap_stalled_targets(*, now=None) -> int:
             enqueue_apply(target["pk"])
             requeued += 1
     return requeued + replanned
+
+
+def _close_rollouts_left_open() -> None:
+    """A worker killed between its target's last word and closing the rollout leaves it open."""
+    from agents.models import Rollout
+
+    from .apply import finish_rollout_if_done
+    from .services import _finish_planning_if_done
+
+    active = [TargetStatus.PLANNING, TargetStatus.QUEUED, TargetStatus.RUNNING]
+    for rollout_id in Rollout.objects.filter(status=Rollout.Status.RUNNING).exclude(
+            targets__status__in=active).values_list("pk", flat=True):
+        finish_rollout_if_done(rollout_id)
+    for rollout_id in Rollout.objects.filter(status=Rollout.Status.PLANNING).exclude(
+            targets__status=TargetStatus.PLANNING).values_list("pk", flat=True):
+        _finish_planning_if_done(rollout_id)
 
 
 def _replan_stalled_planning(now) -> int:

@@ -136,3 +136,12 @@ def test_targets_still_planning_long_after_the_rollout_was_made_are_planned_agai
     assert reap_stalled_targets() == 2
     assert set(rollout.targets.values_list("status", flat=True)) == {T.PLANNED}
     assert Rollout.objects.get(pk=rollout.pk).status == Rollout.Status.PLANNED
+
+
+def test_a_rollout_left_open_by_a_worker_killed_after_its_last_target_is_closed(
+        template, rollout_locations, tasks_inline, hl_sandbox, manager_user):
+    rollout = planned(template, rollout_locations[:1], manager_user)
+    services.confirm_rollout(rollout, user=manager_user)
+    Rollout.objects.filter(pk=rollout.pk).update(status=Rollout.Status.RUNNING, finished_at=None)
+    reap_stalled_targets()
+    assert Rollout.objects.get(pk=rollout.pk).status == Rollout.Status.FINISHED
