@@ -17,7 +17,7 @@ from agents.highlevel.errors import HighLevelError
 from audit.deletion_admin import request_deletion_action
 from agents.highlevel.schema import ACTION_TYPES, MODES
 from backoffice.paging import CappedCountAdminMixin, SubqueryCount
-from backoffice.permissions import AdminActionPermissions
+from backoffice.permissions import AdminActionPermissions, ReadOnlyAdminMixin
 from agents.rollout_admin import (
     ActionTemplateAdminForm, VersionedTemplateAdminMixin, bulk_update_action, roll_out_template_action,
 )
@@ -33,19 +33,6 @@ from agents.models import (
     Rollout,
     RolloutTarget,
 )
-
-
-class ReadOnlyAdminMixin:
-    """For rows that only the system writes: viewable, never added, changed or deleted by hand."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def fixed_values_filter(field_name: str, values) -> type[admin.SimpleListFilter]:

@@ -8,37 +8,22 @@ REAP_ROLLOUT_TARGETS = "re-queue rollout targets left behind"
 PRUNE_TASK_RESULTS = "prune old task results"
 
 
+def every(minutes: int) -> dict:
+    return {"schedule_type": Schedule.MINUTES, "minutes": minutes}
+
+
+def _periodic_jobs() -> dict:
+    """Name → how django-q2 runs it. Read at call time, so settings in tests and migrate apply."""
+    return {
+        SYNC_ALL: {"func": "agents.tasks.sync_all_locations", **every(settings.SYNC_INTERVAL_MINUTES)},
+        PURGE_DELETIONS: {"func": "audit.tasks.purge_due_deletions", **every(settings.DELETION_PURGE_INTERVAL_MINUTES)},
+        # Every minute: a rollout cut off by a killed worker finishes within a couple of minutes of a
+        # restart (the scheduler's first pass after a start runs it at once, as it is overdue).
+        REAP_ROLLOUT_TARGETS: {"func": "agents.tasks.reap_rollout_targets", **every(1)},
+        PRUNE_TASK_RESULTS: {"func": "agents.tasks.prune_task_results", "schedule_type": Schedule.HOURLY},
+    }
+
+
 def ensure_schedules() -> None:
-    Schedule.objects.update_or_create(
-        name=SYNC_ALL,
-        defaults={
-            "func": "agents.tasks.sync_all_locations",
-            "schedule_type": Schedule.MINUTES,
-            "minutes": settings.SYNC_INTERVAL_MINUTES,
-            "repeats": -1,
-        },
-    )
-    Schedule.objects.update_or_create(
-        name=PURGE_DELETIONS,
-        defaults={
-            "func": "audit.tasks.purge_due_deletions",
-            "schedule_type": Schedule.MINUTES,
-            "minutes": settings.DELETION_PURGE_INTERVAL_MINUTES,
-            "repeats": -1,
-        },
-    )
-    # Every minute: a rollout cut off by a killed worker finishes within a couple of minutes of a
-    # restart (the scheduler's first pass after a start runs it at once, as it is overdue).
-    Schedule.objects.update_or_create(
-        name=REAP_ROLLOUT_TARGETS,
-        defaults={
-            "func": "agents.tasks.reap_rollout_targets",
-            "schedule_type": Schedule.MINUTES,
-            "minutes": 1,
-            "repeats": -1,
-        },
-    )
-    Schedule.objects.update_or_create(
-        name=PRUNE_TASK_RESULTS,
-        defaults={"func": "agents.tasks.prune_task_results", "schedule_type": Schedule.HOURLY, "repeats": -1},
-    )
+    for name, job in _periodic_jobs().items():
+        Schedule.objects.update_or_create(name=name, defaults={**job, "repeats": -1})

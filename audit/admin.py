@@ -3,6 +3,7 @@ from django.contrib import admin
 
 from audit.models import AuditEvent, SoftDelete
 from backoffice.paging import CappedCountAdminMixin
+from backoffice.permissions import ReadOnlyAdminMixin
 
 
 class ObjectTypeFilter(admin.SimpleListFilter):
@@ -20,7 +21,8 @@ class ObjectTypeFilter(admin.SimpleListFilter):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(CappedCountAdminMixin, admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, CappedCountAdminMixin, admin.ModelAdmin):
+    # Append-only: the admin must not offer what the model refuses anyway (AppendOnlyError).
     list_display = ["at", "actor_label", "verb", "object_type", "object_repr", "location", "http_status"]
     list_select_related = ["location"]
     # No date_hierarchy: its year and month links group every event by date on each view; the
@@ -34,15 +36,6 @@ class AuditEventAdmin(CappedCountAdminMixin, admin.ModelAdmin):
                         "narrows all of them by location, agent, template, rollout, user, verb and dates.")
 
     # Append-only: the admin must not offer what the model refuses anyway (AppendOnlyError).
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     def get_queryset(self, request):
         return super().get_queryset(request).defer("location__pit", "location__location_token")
 
@@ -55,7 +48,7 @@ class AuditEventAdmin(CappedCountAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(SoftDelete)
-class SoftDeleteAdmin(admin.ModelAdmin):
+class SoftDeleteAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Deletion requests, to look at: approving, restoring and purging go through the review
     flow (audit.deletion), which talks to HighLevel and records each step."""
 
@@ -63,15 +56,6 @@ class SoftDeleteAdmin(admin.ModelAdmin):
     list_select_related = ["location", "reviewed_by"]
     list_filter = ["status", "requested_at"]
     search_fields = ["agent_name", "remote_agent_id", "requested_by_label", "reason"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("location__pit", "location__location_token")

@@ -51,3 +51,16 @@ class AdminActionPermissions:
 
     def has_import_locations_permission(self, request):
         return request.user.has_perm("agents.add_location")
+
+
+class ReadOnlyAdminMixin:
+    """For rows that only the system writes: viewable, never added, changed or deleted by hand."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
