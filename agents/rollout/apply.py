@@ -27,7 +27,9 @@ from agents.models import Agent, Rollout, RolloutTarget
 from audit.models import AuditEvent
 from audit.services import record
 
-from . import mirroring, pacing, waiting
+from agents.highlevel.ratelimit import reserving
+
+from . import mirroring, waiting
 from .planner import ADOPT, action_key, plan_target
 from .write_log import WriteLog
 
@@ -116,7 +118,7 @@ class TargetRun:
 
     def execute(self) -> str:
         self.client = location_client(self.location, on_response=self.log)
-        self.client.limiter = pacing.reserving(self.client.limiter, batch=10)
+        self.client.limiter = reserving(self.client.limiter, batch=10)
         executed = 0
         try:
             plan = plan_target(self.client, self.location, self.desired, template_id=self.rollout.template_id)

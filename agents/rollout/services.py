@@ -147,9 +147,9 @@ def plan_target_by_id(target_id: int) -> str:
     from django.conf import settings
 
     from agents.gateway import location_client
+    from agents.highlevel.ratelimit import reserving
     from agents.sync import failure_reason
 
-    from . import pacing
     from .planner import plan_target
 
     target = RolloutTarget.objects.select_related("location", "location__connection", "rollout").get(pk=target_id)
@@ -158,7 +158,7 @@ def plan_target_by_id(target_id: int) -> str:
     tries = max(1, int(getattr(settings, "ROLLOUT_PLAN_TRIES", 3)))
     for attempt in range(1, tries + 1):
         client = location_client(target.location)
-        client.limiter = pacing.reserving(client.limiter, batch=4)
+        client.limiter = reserving(client.limiter, batch=4)
         try:
             plan = plan_target(client, target.location, target.desired, template_id=target.rollout.template_id)
             break

@@ -169,9 +169,9 @@ def race(key, now, threads=8, attempts_per_thread=20):
 
 
 def skip_on_in_memory_sqlite():
-    # The SQLite test database is in memory with a shared cache, where concurrent writers get
-    # "database table is locked" at once instead of waiting (the busy timeout does not apply).
-    # Such races are checked on PostgreSQL, or on SQLite with TEST_DATABASE_NAME set to a file.
+    # The suite's SQLite test database is a file (backoffice/settings_test.py), where writers wait
+    # their turn. An in-memory one, with its shared cache, fails a concurrent writer at once
+    # ("database table is locked"), so races are only checked against a file or PostgreSQL.
     if connection.vendor == "sqlite" and connection.is_in_memory_db():
         pytest.skip("threads need an on-disk SQLite test database or PostgreSQL")
 

@@ -5,7 +5,7 @@ from django.test.utils import CaptureQueriesContext
 
 from agents.highlevel.ratelimit import LocationLimiter, _known_buckets
 from agents.models import RateLimitWindow
-from agents.rollout.pacing import ReservingLimiter
+from agents.highlevel.ratelimit import ReservingLimiter
 
 pytestmark = pytest.mark.django_db
 
