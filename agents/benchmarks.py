@@ -45,6 +45,7 @@ def replace_locations(server) -> list[Location]:
 def q_cluster(workers: int, log_path: Path, env: dict | None = None):
     """A real `manage.py qcluster` in its own processes (its own process group), ready when the block starts."""
     env = {**os.environ, "Q_WORKERS": str(workers), **(env or {})}
+    postpone_periodic_sync()
     with open(log_path, "a") as log:
         process = subprocess.Popen([sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "qcluster"],
                                    stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
@@ -59,6 +60,20 @@ def q_cluster(workers: int, log_path: Path, env: dict | None = None):
             signal.signal(signal.SIGTERM, previous)
     finally:
         stop_cluster(process)
+
+
+def postpone_periodic_sync() -> None:
+    """A fresh database's periodic full sync is due at once: the first thing a new cluster would do
+    is sync every location in the middle of the run being measured. Push it a day away."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_q.models import Schedule
+
+    from agents.schedules import SYNC_ALL, ensure_schedules
+
+    ensure_schedules()
+    Schedule.objects.filter(name=SYNC_ALL).update(next_run=timezone.now() + timedelta(days=1))
 
 
 def _exit_on_sigterm(signum, frame):

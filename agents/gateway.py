@@ -7,7 +7,7 @@ from django.conf import settings
 
 from agents.credentials import AgencyTokenProvider, token_provider_for
 from agents.highlevel.client import HighLevelClient
-from agents.highlevel.ratelimit import LocationLimiter
+from agents.highlevel.ratelimit import LocationLimiter, reserving
 from agents.models import Location
 
 
@@ -26,7 +26,14 @@ def agency_client(connection_id: int, on_response=None) -> HighLevelClient:
     return _client(AgencyTokenProvider(connection_id), f"agency:{connection_id}", on_response)
 
 
-def location_client(location: Location, on_response=None) -> HighLevelClient:
-    """A client whose calls carry the location's token and are paced by the location's limit."""
+def location_client(location: Location, on_response=None, *, reserve: int = 0) -> HighLevelClient:
+    """A client whose calls carry the location's token and are paced by the location's limit.
+
+    `reserve`: a job about to make that many calls in a row takes its rate-limit slots in one
+    database write instead of one per call (agents.highlevel.ratelimit.ReservingLimiter).
+    """
     provider = token_provider_for(location, agency_client)
-    return _client(provider, f"location:{location.hl_id}", on_response)
+    client = _client(provider, f"location:{location.hl_id}", on_response)
+    if reserve > 1:
+        client.limiter = reserving(client.limiter, batch=reserve)
+    return client

@@ -8,11 +8,12 @@ gone (never dropped). An unchanged agent writes nothing.
 import logging
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django_q.tasks import async_task
 
+from agents import batches
 from agents.credentials import MissingCredentials, describe_auth_failure
 from agents.gateway import location_client
 from agents.highlevel.errors import AuthError, HighLevelError
@@ -34,7 +35,7 @@ Status = Location.SyncStatus
 # --- Enqueueing -------------------------------------------------------------------------------
 
 def enqueue_sync(location_ids, *, user=None) -> int:
-    """Queue one sync task per location. Locations without credentials or already syncing are skipped."""
+    """Queue the syncs, a few locations per task (agents.batches). Locations without credentials or already syncing are skipped."""
     ids = list(
         Location.objects.filter(pk__in=list(location_ids))
         .filter(Q(pit__gt="") | Q(connection__isnull=False))
@@ -44,8 +45,8 @@ def enqueue_sync(location_ids, *, user=None) -> int:
     if not ids:
         return 0
     Location.objects.filter(pk__in=ids).update(sync_status=Status.QUEUED, sync_error="")
-    for location_id in ids:
-        async_task("agents.tasks.sync_location", location_id, task_name=f"sync location {location_id}", group="sync")
+    batches.enqueue("agents.tasks.sync_locations", ids, size=settings.SYNC_LOCATIONS_PER_TASK,
+                    label="sync locations", group="sync")
     return len(ids)
 
 
@@ -106,7 +107,8 @@ def fetch_remote_agents(client) -> list[dict]:
 
 
 def sync_location(location: Location) -> str:
-    client = location_client(location)
+    # A search, then a read and an action list per agent: about ten calls for most locations.
+    client = location_client(location, reserve=10)
     remote_agents = fetch_remote_agents(client)
     with transaction.atomic():
         counts = upsert_mirror(location, remote_agents)

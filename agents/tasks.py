@@ -7,6 +7,13 @@ def sync_location(location_id: int) -> str:
     return sync.sync_location_by_id(location_id)
 
 
+def sync_locations(location_ids: list) -> list:
+    """Mirror several locations side by side (agents.batches)."""
+    from agents.batches import run_side_by_side
+
+    return run_side_by_side(sync.sync_location_by_id, location_ids)
+
+
 def sync_all_locations() -> int:
     """The periodic job: enqueue a sync of every location. Returns how many were enqueued."""
     return sync.enqueue_sync_all()
@@ -20,8 +27,8 @@ def plan_target(target_id: int) -> str:
 
 
 def plan_targets(target_ids: list) -> list:
-    """Plan several targets side by side (agents.rollout.batches)."""
-    from agents.rollout.batches import run_side_by_side
+    """Plan several targets side by side (agents.batches)."""
+    from agents.batches import run_side_by_side
     from agents.rollout.services import plan_target_by_id
 
     return run_side_by_side(plan_target_by_id, target_ids)
@@ -30,7 +37,7 @@ def plan_targets(target_ids: list) -> list:
 def apply_targets(target_ids: list) -> list:
     """Apply several targets side by side, each under its own location's write lock."""
     from agents.rollout.apply import apply_target as apply
-    from agents.rollout.batches import run_side_by_side
+    from agents.batches import run_side_by_side
 
     return run_side_by_side(apply, target_ids)
 

@@ -14,5 +14,7 @@ def record(verb: str, *, user=None, actor_label: str = "", **fields) -> AuditEve
 
 
 def record_many(events: list[AuditEvent]) -> None:
-    if events:
+    if len(events) == 1:
+        events[0].save(force_insert=True)  # one INSERT; bulk_create wraps even one row in a transaction
+    elif events:
         AuditEvent.objects.bulk_create(events, batch_size=500)

@@ -124,6 +124,8 @@ HIGHLEVEL_TIMEOUT = env.float("HIGHLEVEL_TIMEOUT", default=15.0)
 HIGHLEVEL_MAX_RETRIES = env.int("HIGHLEVEL_MAX_RETRIES", default=4)
 HIGHLEVEL_OPENAPI_DIR = Path(env.str("HIGHLEVEL_OPENAPI_DIR", default=str(BASE_DIR.parent / "shared" / "highlevel-openapi")))
 SYNC_INTERVAL_MINUTES = env.int("SYNC_INTERVAL_MINUTES", default=15)
+# Locations one django-q2 sync task mirrors side by side (threads: the work waits on HTTP).
+SYNC_LOCATIONS_PER_TASK = env.int("SYNC_LOCATIONS_PER_TASK", default=4)
 # Rollouts: the write lease on a location (renewed while a target runs; a killed worker's lease
 # expires after this), the wait after a create whose answer was lost before reading again (longer
 # than HIGHLEVEL_TIMEOUT plus the time a request can stay in flight), and the first backoff of a

@@ -15,6 +15,7 @@ import logging
 import random
 import time
 
+from django.db import IntegrityError, transaction
 from django.db.models import ExpressionWrapper, F, FloatField
 from requests.structures import CaseInsensitiveDict
 
@@ -125,8 +126,7 @@ class LocationLimiter:
         """The daily quota is for people to read, not for pacing: record it every few seconds
         (or when it runs low) instead of writing the row on every answer."""
         now = self.clock()
-        last = _daily_recorded.get(self.key)
-        if last is None or daily_remaining < DAILY_LOW or now - last >= DAILY_RECORD_EVERY_S:
+        if _daily_due(self.key, daily_remaining, now):
             _daily_recorded[self.key] = now
             return True
         return False
@@ -188,10 +188,7 @@ class ReservingLimiter:
     def _reserve(self, now: float) -> bool:
         row = RateLimitWindow.objects.filter(key=self.key).values("window_started_at", "interval_ms", "used", "limit").first()
         if row is None:
-            self.inner.acquire()  # creates the bucket's row and takes one slot
-            self.slots_left = 1  # acquire() above already counted the caller's call; nothing reserved
-            self.window_ends_at = 0.0
-            return True
+            return self._open_bucket(now)
         started, interval_s = row["window_started_at"], row["interval_ms"] / 1000.0
         _remember_bucket(self.key, row)
         size = min(self.batch, row["limit"])
@@ -207,12 +204,26 @@ class ReservingLimiter:
         self.slots_left, self.window_ends_at, self.counted_in_window = size, ends_at, counted
         return True
 
+    def _open_bucket(self, now: float) -> bool:
+        """A bucket nobody has used: its row is created with our reservation already counted."""
+        limit, interval_ms = self.inner.default_limit, self.inner.default_interval_ms
+        size = min(self.batch, limit)
+        try:
+            with transaction.atomic():
+                RateLimitWindow.objects.create(key=self.key, limit=limit, interval_ms=interval_ms,
+                                               window_started_at=now, used=size)
+        except IntegrityError:
+            return False  # another process made it a moment ago: this call takes a single slot
+        _remember_bucket(self.key, {"limit": limit, "interval_ms": interval_ms, "window_started_at": now})
+        self.slots_left, self.window_ends_at, self.counted_in_window = size, now + interval_ms / 1000.0, size
+        return True
+
     def observe(self, headers) -> None:
         """Pass on what the service says only when it tells something new (saves an UPDATE per call)."""
         headers = CaseInsensitiveDict(headers or {})
         daily = _header_int(headers, "X-RateLimit-Daily-Remaining")
-        if daily is not None and daily >= DAILY_LOW:
-            headers.pop("X-RateLimit-Daily-Remaining", None)  # for people to read; the sync records it
+        if daily is not None and not _daily_due(self.key, daily, self.inner.clock()):
+            headers.pop("X-RateLimit-Daily-Remaining", None)  # for people to read: recorded every few seconds
         limit, remaining = _header_int(headers, "X-RateLimit-Max"), _header_int(headers, "X-RateLimit-Remaining")
         known = self.inner_bucket()
         same_limits = limit in (None, known.get("limit")) and _header_int(headers, "X-RateLimit-Interval-Milliseconds") in (
@@ -225,6 +236,11 @@ class ReservingLimiter:
 
     def inner_bucket(self) -> dict:
         return _known_buckets.get(self.key) or {}
+
+
+def _daily_due(key: str, daily_remaining: int, now: float) -> bool:
+    last = _daily_recorded.get(key)
+    return last is None or daily_remaining < DAILY_LOW or now - last >= DAILY_RECORD_EVERY_S
 
 
 def _remember_bucket(key: str, row: dict) -> None:

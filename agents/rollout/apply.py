@@ -27,8 +27,6 @@ from agents.models import Agent, Rollout, RolloutTarget
 from audit.models import AuditEvent
 from audit.services import record
 
-from agents.highlevel.ratelimit import reserving
-
 from . import mirroring, waiting
 from .planner import ADOPT, action_key, plan_target
 from .write_log import WriteLog
@@ -117,8 +115,7 @@ class TargetRun:
     # --- the run ------------------------------------------------------------------------
 
     def execute(self) -> str:
-        self.client = location_client(self.location, on_response=self.log)
-        self.client.limiter = reserving(self.client.limiter, batch=10)
+        self.client = location_client(self.location, on_response=self.log, reserve=10)
         executed = 0
         try:
             plan = plan_target(self.client, self.location, self.desired, template_id=self.rollout.template_id)
@@ -247,7 +244,7 @@ class TargetRun:
         if self.is_template and self.agent_id and self.remote_agent is not None:
             finished = not self.current_steps
             self.agent_row = mirroring.mirror_agent(self.location, self.remote_agent, rollout=self.rollout,
-                                                    in_sync=finished)
+                                                    in_sync=finished, row=self.agent_row)
             mirroring.mirror_actions(self.agent_row, list(self.remote_actions.values()))
 
     def remaining_summaries(self) -> list:

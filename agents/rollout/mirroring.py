@@ -11,8 +11,11 @@ from agents.models import Action, Agent
 from agents.sync import agent_values
 
 
-def mirror_agent(location, payload: dict, *, rollout=None, in_sync=None) -> Agent | None:
-    """Upsert the agent from an answer; with `in_sync` set, also link it to the rollout's version."""
+def mirror_agent(location, payload: dict, *, rollout=None, in_sync=None, row: Agent | None = None) -> Agent | None:
+    """Upsert the agent from an answer; with `in_sync` set, also link it to the rollout's version.
+
+    `row`: the agent's mirror row, when the caller has it: one UPDATE instead of a locked upsert.
+    """
     if not payload or not payload.get("id"):
         return None
     values = agent_values(payload)
@@ -25,6 +28,10 @@ def mirror_agent(location, payload: dict, *, rollout=None, in_sync=None) -> Agen
             values["drifted"] = not in_sync
             if in_sync:
                 values["template_version"] = rollout.template_version
+    if row is not None and row.hl_id == str(payload["id"]) and Agent.objects.filter(pk=row.pk).update(**values):
+        for name, value in values.items():
+            setattr(row, name, value)
+        return row
     agent, _ = Agent.objects.update_or_create(location=location, hl_id=str(payload["id"]), defaults=values)
     return agent
 

@@ -6,11 +6,13 @@ reads the plan) → confirm → RUNNING (one apply task per target; canary: the 
 """
 import logging
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from agents import batches
 from agents.highlevel import schema
 from agents.highlevel.errors import HighLevelError, RateLimited, ServerError, TransportError
 from agents.models import Agent, Location, Rollout, RolloutTarget
@@ -18,7 +20,6 @@ from agents.models.mirror import AGENT_API_FIELDS
 from audit.models import AuditEvent
 from audit.services import record
 
-from . import batches
 from .desired import desired_for_bulk_update, desired_for_location
 from .rendering import MissingVariable
 from .versions import current_version
@@ -144,10 +145,7 @@ def plan_target_by_id(target_id: int) -> str:
     """
     import time
 
-    from django.conf import settings
-
     from agents.gateway import location_client
-    from agents.highlevel.ratelimit import reserving
     from agents.sync import failure_reason
 
     from .planner import plan_target
@@ -157,8 +155,7 @@ def plan_target_by_id(target_id: int) -> str:
         return f"skipped: target is {target.status}"
     tries = max(1, int(getattr(settings, "ROLLOUT_PLAN_TRIES", 3)))
     for attempt in range(1, tries + 1):
-        client = location_client(target.location)
-        client.limiter = reserving(client.limiter, batch=4)
+        client = location_client(target.location, reserve=4)
         try:
             plan = plan_target(client, target.location, target.desired, template_id=target.rollout.template_id)
             break
@@ -286,7 +283,8 @@ def retry_targets(rollout, target_ids=None, *, user=None) -> int:
 
 
 def _enqueue_plans(rollout_id: int, target_ids: list) -> None:
-    batches.enqueue("agents.tasks.plan_targets", target_ids, label="plan targets", group=f"rollout-{rollout_id}")
+    batches.enqueue("agents.tasks.plan_targets", target_ids, size=settings.ROLLOUT_TARGETS_PER_TASK,
+                    label="plan targets", group=f"rollout-{rollout_id}")
 
 
 def _queue(target_ids: list, *, from_status=TargetStatus.PLANNED) -> list:
@@ -297,7 +295,7 @@ def _queue(target_ids: list, *, from_status=TargetStatus.PLANNED) -> list:
     )
 
     transaction.on_commit(lambda: batches.enqueue("agents.tasks.apply_targets", target_ids, label="apply targets",
-                                                  group="rollout"))
+                                                  size=settings.ROLLOUT_TARGETS_PER_TASK, group="rollout"))
     return target_ids
 
 

@@ -110,7 +110,7 @@ def _close_rollouts_left_open() -> None:
 
 def _replan_stalled_planning(now) -> int:
     """Targets still planning long after their rollout was made: their plan task was lost."""
-    from .batches import enqueue
+    from agents.batches import enqueue
 
     grace = timedelta(seconds=float(_setting("ROLLOUT_QUEUED_GRACE_SECONDS", 120)))
     stalled = list(RolloutTarget.objects.filter(status=TargetStatus.PLANNING, rollout__created_at__lt=now - grace)
@@ -120,5 +120,6 @@ def _replan_stalled_planning(now) -> int:
         by_rollout.setdefault(rollout_id, []).append(target_id)
     for rollout_id, ids in by_rollout.items():
         logger.info("Rollout %s: %s targets still planning; planning them again", rollout_id, len(ids))
-        enqueue("agents.tasks.plan_targets", ids, label="plan targets", group=f"rollout-{rollout_id}")
+        enqueue("agents.tasks.plan_targets", ids, size=settings.ROLLOUT_TARGETS_PER_TASK, label="plan targets",
+                group=f"rollout-{rollout_id}")
     return len(stalled)

@@ -85,6 +85,38 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+class GroupedRows(dict):
+    """id -> row (a dict), with the ids also grouped by one field of the row, which never changes
+    (an agent's locationId, an action's agentId): a thousand-location world answers "the agents
+    of this location" without reading every agent."""
+
+    def __init__(self, by: str):
+        super().__init__()
+        self.by = by
+        self.groups: dict[str, dict[str, None]] = {}  # group -> ids, in insertion order
+
+    def __setitem__(self, key, row):
+        if key not in self:
+            self.groups.setdefault(row[self.by], {})[key] = None
+        super().__setitem__(key, row)
+
+    def __delitem__(self, key):
+        self.groups[self[key][self.by]].pop(key, None)
+        super().__delitem__(key)
+
+    def pop(self, key, *default):
+        if key in self:
+            self.groups[self[key][self.by]].pop(key, None)
+        return super().pop(key, *default)
+
+    def clear(self):
+        self.groups.clear()
+        super().clear()
+
+    def group(self, value) -> list[dict]:
+        return [self[key] for key in self.groups.get(value, ())]
+
+
 class SandboxState:
     def __init__(self, *, locations: int = 0, seed: int = 1, rate_limit: int = 100,
                  rate_limit_interval_ms: int = 10_000, daily_limit: int = 200_000):
@@ -112,8 +144,8 @@ class SandboxState:
             self.deleted_agent_sequence: dict[str, int] = {}
             self.locations: dict[str, dict] = {}
             self.tokens: dict[str, Token] = {}
-            self.agents: dict[str, dict] = {}       # agent id -> agent, in creation order
-            self.actions: dict[str, dict] = {}      # action id -> action, in creation order
+            self.agents = GroupedRows("locationId")   # agent id -> agent, in creation order
+            self.actions = GroupedRows("agentId")     # action id -> action, in creation order
             self.followup_settings: dict[str, dict] = {}  # agent id -> settings
             self.generations: dict[str, dict] = {}  # message id -> {locationId, source, details}
             self.agency: dict = {}
@@ -206,11 +238,11 @@ class SandboxState:
 
     def agents_in(self, location_id: str) -> list[dict]:
         with self.lock:
-            return [agent for agent in self.agents.values() if agent["locationId"] == location_id]
+            return self.agents.group(location_id)
 
     def actions_of(self, agent_id: str) -> list[dict]:
         with self.lock:
-            return [action for action in self.actions.values() if action["agentId"] == agent_id]
+            return self.actions.group(agent_id)
 
     def generation_ids(self, location_id: str) -> list[str]:
         with self.lock:

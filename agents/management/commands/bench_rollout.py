@@ -35,7 +35,8 @@ class Command(BaseCommand):
         parser.add_argument("--latency-ms", type=int, default=50)
         parser.add_argument("--workers", type=int, default=8, help="q cluster worker processes.")
         parser.add_argument("--per-task", type=int, default=4,
-                            help="Rollout targets one task runs side by side (ROLLOUT_TARGETS_PER_TASK).")
+                            help="Rollout targets, or locations to sync, one task runs side by side "
+                                 "(ROLLOUT_TARGETS_PER_TASK and SYNC_LOCATIONS_PER_TASK).")
         parser.add_argument("--loop-sample", type=int, default=0,
                             help="Time the sequential loops on this many locations and scale (0: all).")
         parser.add_argument("--skip-loop", action="store_true", help="Do not time the sequential loops.")
@@ -45,13 +46,14 @@ class Command(BaseCommand):
         var = Path(settings.BASE_DIR) / "var"
         var.mkdir(exist_ok=True)
         latency, workers = options["latency_ms"] / 1000, options["workers"]
-        # At most this many targets are in flight at once; the sync runs one location per worker.
-        concurrency = {"rollout": workers * options["per_task"], "sync": workers}
+        # At most this many targets (or locations syncing) are in flight at once.
+        concurrency = {"rollout": workers * options["per_task"], "sync": workers * options["per_task"]}
         with benchmarks.sandbox(options["locations"], options["latency_ms"]) as server:
             locations = benchmarks.seed_rollout_locations(server)
             template = benchmarks.make_template()
             with benchmarks.q_cluster(workers, var / "bench-rollout-qcluster.log",
-                                      env={"ROLLOUT_TARGETS_PER_TASK": str(options["per_task"])}):
+                                      env={"ROLLOUT_TARGETS_PER_TASK": str(options["per_task"]),
+                                           "SYNC_LOCATIONS_PER_TASK": str(options["per_task"])}):
                 rollout_run = self._rollout(server, template, locations)
                 sync_run = self._sync(server, locations)
             loops = {}
@@ -63,7 +65,7 @@ class Command(BaseCommand):
                                                          locations, options["loop_sample"])
         database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
         self.stdout.write(f"{len(locations)} sandbox locations, latency {options['latency_ms']} ms, {workers} q workers "
-                          f"({options['per_task']} rollout targets side by side in each), "
+                          f"({options['per_task']} targets or locations side by side in each), "
                           f"{database}, broker {'redis' if settings.REDIS_URL else 'orm'}")
         failed = False
         for title, run, loop, flows in (

@@ -29,13 +29,32 @@ def limiter(clock, key="location:L1", batch=10):
 
 
 def test_ten_calls_cost_one_reservation_and_are_all_counted(clock):
+    limiter(clock).acquire()  # the bucket's row exists (made by an earlier task)
     pacing = limiter(clock)
-    pacing.acquire()  # the first call makes the bucket's row
     with CaptureQueriesContext(connection) as queries:
         for _ in range(10):
             pacing.acquire()
-    writes = [q for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    writes = [q for q in queries.captured_queries if q["sql"].startswith(("UPDATE", "INSERT"))]
     assert len(writes) == 1
+    assert RateLimitWindow.objects.get(key="location:L1").used == 20
+
+
+def test_a_new_bucket_is_created_with_the_first_reservation_counted(clock):
+    pacing = limiter(clock)
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(10):
+            pacing.acquire()
+    writes = [q for q in queries.captured_queries if q["sql"].startswith(("UPDATE", "INSERT"))]
+    assert len(writes) == 1  # the INSERT of the row, holding the ten slots
+    row = RateLimitWindow.objects.get(key="location:L1")
+    assert (row.used, row.limit, row.interval_ms, row.window_started_at) == (10, 100, 10_000, clock.now)
+
+
+def test_a_bucket_made_by_someone_else_a_moment_ago_costs_one_slot(clock):
+    pacing = limiter(clock)
+    LocationLimiter("location:L1", clock=clock, sleep=lambda s: None).acquire()  # the row appears ...
+    pacing._open_bucket(clock.now)  # ... just before our INSERT: it loses, and nothing breaks
+    pacing.acquire()
     assert RateLimitWindow.objects.get(key="location:L1").used == 11
 
 
@@ -63,8 +82,13 @@ def test_answers_that_tell_nothing_new_write_nothing(clock):
     pacing.acquire()
     headers = {"X-RateLimit-Max": "100", "X-RateLimit-Interval-Milliseconds": "10000", "X-RateLimit-Remaining": "98",
                "X-RateLimit-Daily-Remaining": "150000"}
+    pacing.observe(headers)  # the daily quota is recorded, for the admin to show
+    assert RateLimitWindow.objects.get(key="location:L1").daily_remaining == 150_000
     with CaptureQueriesContext(connection) as queries:
-        pacing.observe(headers)
-    assert not queries.captured_queries
+        pacing.observe({**headers, "X-RateLimit-Remaining": "97", "X-RateLimit-Daily-Remaining": "149999"})
+    assert not queries.captured_queries  # nothing new: the quota is written again only after a few seconds
+    clock.now += 6
+    pacing.observe({**headers, "X-RateLimit-Daily-Remaining": "149000"})
+    assert RateLimitWindow.objects.get(key="location:L1").daily_remaining == 149_000
     pacing.observe({**headers, "X-RateLimit-Max": "50"})  # a new limit is recorded
     assert RateLimitWindow.objects.get(key="location:L1").limit == 50

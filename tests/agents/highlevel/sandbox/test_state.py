@@ -76,3 +76,19 @@ def test_reset_restores_the_seeded_world():
     assert state.faults.settings.error_rate == 0 and state.stats.as_dict()["total"] == 0
     state.reset(locations=3)
     assert len(state.locations) == 3
+
+
+def test_agents_and_actions_are_found_by_location_and_agent_as_they_come_and_go():
+    state = SandboxState(locations=2, seed=3)
+    location_id = next(iter(state.locations))
+    agent = state.agents_in(location_id)[0]
+    before = [a["id"] for a in state.actions_of(agent["id"])]
+    state.actions["new-action"] = {"id": "new-action", "agentId": agent["id"], "type": "stopBot", "name": "n", "details": {}}
+    assert [a["id"] for a in state.actions_of(agent["id"])] == before + ["new-action"]
+    del state.actions[before[0]]
+    state.actions.pop("new-action")
+    assert [a["id"] for a in state.actions_of(agent["id"])] == before[1:]
+    state.agents[agent["id"]] = {**agent, "name": "renamed"}  # replaced in place: keeps its place
+    assert [a["id"] for a in state.agents_in(location_id)][0] == agent["id"]
+    assert all(a["locationId"] == location_id for a in state.agents_in(location_id))
+    assert sum(len(state.agents_in(loc)) for loc in state.locations) == len(state.agents)
