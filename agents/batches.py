@@ -3,9 +3,11 @@
 One item's work is a dozen HTTP calls that mostly wait on HighLevel. One task per item made the
 queue itself the bottleneck: enqueueing, handing out and recording a task cost a few database
 commits each, in single processes (the cluster's pusher and monitor). A task now carries up to
-`size` items and runs them side by side, so a cluster of W workers has W x size items in flight
-for a fraction of the queue's work. Each item is still claimed, leased, retried and reaped on its
-own: a task cut off by a killed worker leaves each of its items to the reaper, exactly as before.
+`size` items, which TASK_THREADS threads take one after another, so a cluster of W workers has
+W x TASK_THREADS items in flight for a fraction of the queue's work. A task holds more items than
+threads so that a thread done early takes the next item instead of waiting for the slowest.
+Each item is still claimed, leased, retried and reaped on its own: a task cut off by a killed
+worker leaves each of its items to the reaper, exactly as before.
 
 The threads are kept for the life of the worker process, each with its own database connection
 (kept like a web server's, by CONN_MAX_AGE), so an item does not pay for a new connection.
@@ -15,6 +17,7 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from django.conf import settings
 from django.db import close_old_connections
 from django_q.conf import Conf
 from django_q.tasks import async_task
@@ -22,7 +25,7 @@ from django_q.tasks import async_task
 logger = logging.getLogger(__name__)
 
 _pool: ThreadPoolExecutor | None = None
-_pool_owner = (0, 0)  # (pid, size): a forked child or a bigger batch gets its own pool
+_pool_owner = (0, 0)  # (pid, threads): a forked child gets its own pool
 _pool_lock = threading.Lock()
 
 
@@ -51,13 +54,17 @@ def run_side_by_side(work, ids: list) -> list:
         finally:
             close_old_connections()
 
-    return list(_threads(len(ids)).map(one, ids))
+    return list(_threads(threads_per_task()).map(one, ids))
+
+
+def threads_per_task() -> int:
+    return max(1, int(settings.TASK_THREADS))
 
 
 def _threads(size: int) -> ThreadPoolExecutor:
     global _pool, _pool_owner
     with _pool_lock:
-        if _pool is None or _pool_owner[0] != os.getpid() or _pool_owner[1] < size:
+        if _pool is None or _pool_owner != (os.getpid(), size):
             if _pool is not None and _pool_owner[0] == os.getpid():
                 _pool.shutdown(wait=False)
             _pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="side-by-side")

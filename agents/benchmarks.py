@@ -43,8 +43,13 @@ def replace_locations(server) -> list[Location]:
 
 @contextmanager
 def q_cluster(workers: int, log_path: Path, env: dict | None = None):
-    """A real `manage.py qcluster` in its own processes (its own process group), ready when the block starts."""
-    env = {**os.environ, "Q_WORKERS": str(workers), **(env or {})}
+    """A real `manage.py qcluster` in its own processes (its own process group), ready when the block starts.
+
+    It runs with production settings (DEBUG off) and this process's keys, so it reads the tokens
+    seeded here; DEBUG's query log is not part of what is measured.
+    """
+    env = {**os.environ, "Q_WORKERS": str(workers), "DEBUG": "false", "SECRET_KEY": settings.SECRET_KEY,
+           "SECRETS_ENCRYPTION_KEYS": ",".join(settings.SECRETS_ENCRYPTION_KEYS), **(env or {})}
     postpone_periodic_sync()
     with open(log_path, "a") as log:
         process = subprocess.Popen([sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "qcluster"],

@@ -3,12 +3,29 @@
 The one place that knows which token, base URL, timeouts and rate-limit bucket a call uses.
 Services ask for a client here; views and tasks never build one themselves.
 """
+import threading
+
 from django.conf import settings
 
 from agents.credentials import AgencyTokenProvider, token_provider_for
-from agents.highlevel.client import HighLevelClient
+from agents.highlevel.client import HighLevelClient, session_for
 from agents.highlevel.ratelimit import LocationLimiter, reserving
 from agents.models import Location
+
+
+_per_thread = threading.local()
+
+
+def http_session(base_url: str):
+    """This thread's HTTP session for `base_url`: its kept-alive connections serve one location's
+    calls after another's, instead of a new connection (a TLS handshake, live) for every job.
+    Tokens go per call and the session keeps no cookies, so nothing passes between locations."""
+    sessions = getattr(_per_thread, "sessions", None)
+    if sessions is None:
+        sessions = _per_thread.sessions = {}
+    if base_url not in sessions:
+        sessions[base_url] = session_for(base_url)
+    return sessions[base_url]
 
 
 def _client(token_provider, limiter_key: str, on_response=None) -> HighLevelClient:
@@ -19,6 +36,7 @@ def _client(token_provider, limiter_key: str, on_response=None) -> HighLevelClie
         timeout=settings.HIGHLEVEL_TIMEOUT,
         max_retries=settings.HIGHLEVEL_MAX_RETRIES,
         on_response=on_response,
+        session=http_session(settings.HIGHLEVEL_BASE_URL),
     )
 
 

@@ -232,6 +232,8 @@ class ReservingLimiter:
                            and limit - remaining <= self.counted_in_window)
         if same_limits and counted_already and "X-RateLimit-Daily-Remaining" not in headers:
             return
+        if counted_already:
+            headers.pop("X-RateLimit-Remaining", None)  # our reservation already holds the slots it counts
         self.inner.observe(headers)
 
     def inner_bucket(self) -> dict:

@@ -100,7 +100,7 @@ class TargetRun:
         self.client = None
         self.owner = ""
         self.lease_renewed_at = time.monotonic()
-        self.progress_saved_at = 0.0
+        self.progress_saved_at = time.monotonic()  # progress is written at most once a second
         self.desired = target.desired
         self.is_template = self.desired.get("kind") != "bulk_update"
         self.steps_done = target.steps_done
@@ -122,7 +122,9 @@ class TargetRun:
             self.notes = plan.notes
             self._take_read(plan)
             self.current_steps, self.current_index = plan.steps, 0
-            self._save_progress(force=True, steps_total=self.steps_done + len(plan.steps))
+            steps_total = self.steps_done + len(plan.steps)
+            if steps_total != self.target.steps_total:  # the location changed since the plan was read
+                self._save_progress(force=True, steps_total=steps_total)
             for index, step in enumerate(plan.steps):
                 self.current_index = index
                 self._run_step(step)
@@ -171,7 +173,7 @@ class TargetRun:
         if kind == "create_agent":
             answer = self._create(lambda: self.client.create_agent(step["payload"]))
             self.agent_id, self.remote_agent, self.remote_actions = str(answer["id"]), answer, {}
-            self.agent_row = mirroring.mirror_agent(self.location, answer, rollout=self.rollout)
+            self.agent_row = mirroring.mirror_agent(self.location, answer, rollout=self.rollout, created=True)
             self.step_object = (self.agent_id, "agent")
         elif kind == "adopt_agent":
             self.agent_row = mirroring.mirror_agent(self.location, self.remote_agent, rollout=self.rollout)
@@ -243,9 +245,11 @@ class TargetRun:
         """Keep the mirror as HighLevel now is, without a full sync (also after a failure)."""
         if self.is_template and self.agent_id and self.remote_agent is not None:
             finished = not self.current_steps
+            actions = list(self.remote_actions.values())
             self.agent_row = mirroring.mirror_agent(self.location, self.remote_agent, rollout=self.rollout,
-                                                    in_sync=finished, row=self.agent_row)
-            mirroring.mirror_actions(self.agent_row, list(self.remote_actions.values()))
+                                                    in_sync=finished, row=self.agent_row,
+                                                    followup_settings=mirroring.followup_settings_of(actions))
+            mirroring.mirror_actions(self.agent_row, actions)
 
     def remaining_summaries(self) -> list:
         return [step["summary"] for step in self.current_steps[self.current_index:]]

@@ -1,10 +1,11 @@
-"""python manage.py bench_rollout [--locations 1000] [--latency-ms 50] [--workers 8] [--per-task 4] [--loop-sample N]
+"""python manage.py bench_rollout [--locations 1000] [--latency-ms 50] [--workers 8] [--threads 4] [--per-task 8]
+                                [--loop-sample N]
 
 The issue's benchmark. The sandbox answers every call after a set latency; N locations are
 seeded; a template with 5 actions is rolled out through the real path (plan tasks, then apply
 tasks, run by a `qcluster` in its own processes), then every location is synced the same way.
 For each it prints the wall time, the requests, the lower bound no implementation can beat,
-max(chain x latency, requests x latency / workers), the ratio to it, and the wall time of a
+max(chain x latency, requests x latency / (workers x threads)), the ratio to it, and the wall time of a
 plain sequential loop over the same client doing the same work (what a user would script).
 With --loop-sample the loops run on the first N locations and are scaled to all of them.
 
@@ -34,9 +35,11 @@ class Command(BaseCommand):
         parser.add_argument("--locations", type=int, default=1000)
         parser.add_argument("--latency-ms", type=int, default=50)
         parser.add_argument("--workers", type=int, default=8, help="q cluster worker processes.")
-        parser.add_argument("--per-task", type=int, default=4,
-                            help="Rollout targets, or locations to sync, one task runs side by side "
+        parser.add_argument("--per-task", type=int, default=8,
+                            help="Rollout targets, or locations to sync, in one task "
                                  "(ROLLOUT_TARGETS_PER_TASK and SYNC_LOCATIONS_PER_TASK).")
+        parser.add_argument("--threads", type=int, default=4,
+                            help="Threads each worker runs a task's items on (TASK_THREADS).")
         parser.add_argument("--loop-sample", type=int, default=0,
                             help="Time the sequential loops on this many locations and scale (0: all).")
         parser.add_argument("--skip-loop", action="store_true", help="Do not time the sequential loops.")
@@ -47,13 +50,14 @@ class Command(BaseCommand):
         var.mkdir(exist_ok=True)
         latency, workers = options["latency_ms"] / 1000, options["workers"]
         # At most this many targets (or locations syncing) are in flight at once.
-        concurrency = {"rollout": workers * options["per_task"], "sync": workers * options["per_task"]}
+        concurrency = {"rollout": workers * options["threads"], "sync": workers * options["threads"]}
         with benchmarks.sandbox(options["locations"], options["latency_ms"]) as server:
             locations = benchmarks.seed_rollout_locations(server)
             template = benchmarks.make_template()
             with benchmarks.q_cluster(workers, var / "bench-rollout-qcluster.log",
                                       env={"ROLLOUT_TARGETS_PER_TASK": str(options["per_task"]),
-                                           "SYNC_LOCATIONS_PER_TASK": str(options["per_task"])}):
+                                           "SYNC_LOCATIONS_PER_TASK": str(options["per_task"]),
+                                           "TASK_THREADS": str(options["threads"])}):
                 rollout_run = self._rollout(server, template, locations)
                 sync_run = self._sync(server, locations)
             loops = {}
@@ -65,7 +69,7 @@ class Command(BaseCommand):
                                                          locations, options["loop_sample"])
         database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
         self.stdout.write(f"{len(locations)} sandbox locations, latency {options['latency_ms']} ms, {workers} q workers "
-                          f"({options['per_task']} targets or locations side by side in each), "
+                          f"x {options['threads']} threads ({options['per_task']} targets or locations a task), "
                           f"{database}, broker {'redis' if settings.REDIS_URL else 'orm'}")
         failed = False
         for title, run, loop, flows in (

@@ -1,4 +1,4 @@
-"""python manage.py bench_sync [--locations 25] [--latency-ms 50] [--workers 8] [--per-task 4]
+"""python manage.py bench_sync [--locations 25] [--latency-ms 50] [--workers 8] [--threads 4] [--per-task 8]
 
 A full sync of N sandbox locations through the real path (django-q2 tasks run by a q cluster),
 against a plain sequential loop over the same client doing the same reads: the script a user
@@ -26,8 +26,9 @@ class Command(BaseCommand):
         parser.add_argument("--locations", type=int, default=25)
         parser.add_argument("--latency-ms", type=int, default=50)
         parser.add_argument("--workers", type=int, default=8)
-        parser.add_argument("--per-task", type=int, default=4,
-                            help="Locations one task syncs side by side (SYNC_LOCATIONS_PER_TASK).")
+        parser.add_argument("--per-task", type=int, default=8, help="Locations in one task (SYNC_LOCATIONS_PER_TASK).")
+        parser.add_argument("--threads", type=int, default=4,
+                            help="Threads each worker syncs a task's locations on (TASK_THREADS).")
         parser.add_argument("--skip-loop", action="store_true", help="Do not time the sequential loop.")
 
     def handle(self, *args, **options):
@@ -37,9 +38,10 @@ class Command(BaseCommand):
         latency = options["latency_ms"] / 1000
         with benchmarks.sandbox(options["locations"], options["latency_ms"]) as server:
             locations = benchmarks.replace_locations(server)
-            in_flight = options["workers"] * options["per_task"]
+            in_flight = options["workers"] * options["threads"]
             with benchmarks.q_cluster(options["workers"], var / "bench-qcluster.log",
-                                      env={"SYNC_LOCATIONS_PER_TASK": str(options["per_task"])}):
+                                      env={"SYNC_LOCATIONS_PER_TASK": str(options["per_task"]),
+                                           "TASK_THREADS": str(options["threads"])}):
                 server.state.stats.clear()
                 started = time.monotonic()
                 enqueue_sync_all()
@@ -61,7 +63,7 @@ class Command(BaseCommand):
                 loop_wall = time.monotonic() - started
 
         self.stdout.write(f"Full sync of {len(locations)} locations, sandbox latency {options['latency_ms']} ms, "
-                          f"{options['workers']} q workers x {options['per_task']} locations side by side, {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}:")
+                          f"{options['workers']} q workers x {options['threads']} threads, {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}:")
         rows = [
             ("wall time (q cluster)", f"{wall:.2f} s"),
             ("locations failed", str(failed)),

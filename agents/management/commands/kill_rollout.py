@@ -32,7 +32,8 @@ class Command(BaseCommand):
         parser.add_argument("--locations", type=int, default=100)
         parser.add_argument("--latency-ms", type=int, default=50)
         parser.add_argument("--workers", type=int, default=8)
-        parser.add_argument("--per-task", type=int, default=4, help="ROLLOUT_TARGETS_PER_TASK for both clusters.")
+        parser.add_argument("--per-task", type=int, default=8, help="ROLLOUT_TARGETS_PER_TASK for both clusters.")
+        parser.add_argument("--threads", type=int, default=4, help="TASK_THREADS for both clusters.")
         parser.add_argument("--kill-after", type=float, default=0.4, help="Share of targets done at the kill.")
         parser.add_argument("--lease-seconds", type=float, default=20,
                             help="ROLLOUT_LEASE_SECONDS for both clusters (the default setting is 60).")
@@ -50,10 +51,10 @@ class Command(BaseCommand):
         log = var / "kill-rollout-qcluster.log"
         log.write_text("")
         env = {"ROLLOUT_LEASE_SECONDS": str(options["lease_seconds"]),
-               "ROLLOUT_TARGETS_PER_TASK": str(options["per_task"]),
+               "ROLLOUT_TARGETS_PER_TASK": str(options["per_task"]), "TASK_THREADS": str(options["threads"]),
                "ROLLOUT_QUEUED_GRACE_SECONDS": str(options["queued_grace_seconds"])}
         workers = options["workers"]
-        in_flight_at_most = workers * options["per_task"]  # targets in flight, each at most one write
+        in_flight_at_most = workers * options["threads"]  # targets in flight, each at most one write
         with benchmarks.sandbox(options["locations"], options["latency_ms"]) as server:
             locations = benchmarks.seed_rollout_locations(server)
             template = benchmarks.make_template()
