@@ -44,14 +44,16 @@ def agency_client(connection_id: int, on_response=None) -> HighLevelClient:
     return _client(AgencyTokenProvider(connection_id), f"agency:{connection_id}", on_response)
 
 
-def location_client(location: Location, on_response=None, *, reserve: int = 0) -> HighLevelClient:
+def location_client(location: Location, on_response=None, *, reserve: int = 0,
+                    record_daily: bool = False) -> HighLevelClient:
     """A client whose calls carry the location's token and are paced by the location's limit.
 
     `reserve`: a job about to make that many calls in a row takes its rate-limit slots in one
-    database write instead of one per call (agents.highlevel.ratelimit.ReservingLimiter).
+    database write instead of one per call (agents.highlevel.ratelimit.ReservingLimiter), and
+    records the daily quota HighLevel reports only with `record_daily` (or when it runs low).
     """
     provider = token_provider_for(location, agency_client)
     client = _client(provider, f"location:{location.hl_id}", on_response)
     if reserve > 1:
-        client.limiter = reserving(client.limiter, batch=reserve)
+        client.limiter = reserving(client.limiter, batch=reserve, record_daily=record_daily)
     return client

@@ -108,7 +108,7 @@ def fetch_remote_agents(client) -> list[dict]:
 
 def sync_location(location: Location) -> str:
     # A search, then a read and an action list per agent: about ten calls for most locations.
-    client = location_client(location, reserve=10)
+    client = location_client(location, reserve=10, record_daily=True)
     remote_agents = fetch_remote_agents(client)
     with transaction.atomic():
         counts = upsert_mirror(location, remote_agents)

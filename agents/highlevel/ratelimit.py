@@ -162,12 +162,17 @@ class LocationLimiter:
 # does not use are lost until the window ends (a few of the location's 100 per 10 s).
 
 class ReservingLimiter:
-    """Wraps a LocationLimiter: same interface (`acquire`, `observe`), fewer writes."""
+    """Wraps a LocationLimiter: same interface (`acquire`, `observe`), fewer writes.
 
-    def __init__(self, inner, *, batch: int = 10, clock=time.time):
+    The daily quota is for people to read (the admin shows it): it is recorded when it runs low,
+    and otherwise only by jobs that pass `record_daily` (the sync), every few seconds per bucket.
+    """
+
+    def __init__(self, inner, *, batch: int = 10, record_daily: bool = False, clock=time.time):
         self.inner = inner
         self.key = inner.key
         self.batch = max(1, batch)
+        self.record_daily = record_daily
         self.clock = clock
         self.slots_left = 0
         self.window_ends_at = 0.0
@@ -222,8 +227,8 @@ class ReservingLimiter:
         """Pass on what the service says only when it tells something new (saves an UPDATE per call)."""
         headers = CaseInsensitiveDict(headers or {})
         daily = _header_int(headers, "X-RateLimit-Daily-Remaining")
-        if daily is not None and not _daily_due(self.key, daily, self.inner.clock()):
-            headers.pop("X-RateLimit-Daily-Remaining", None)  # for people to read: recorded every few seconds
+        if daily is not None and not (daily < DAILY_LOW or self.record_daily and _daily_due(self.key, daily, self.inner.clock())):
+            headers.pop("X-RateLimit-Daily-Remaining", None)
         limit, remaining = _header_int(headers, "X-RateLimit-Max"), _header_int(headers, "X-RateLimit-Remaining")
         known = self.inner_bucket()
         same_limits = limit in (None, known.get("limit")) and _header_int(headers, "X-RateLimit-Interval-Milliseconds") in (
@@ -250,5 +255,5 @@ def _remember_bucket(key: str, row: dict) -> None:
                                     "window_started_at": row["window_started_at"]})
 
 
-def reserving(limiter, *, batch: int):
-    return ReservingLimiter(limiter, batch=batch) if limiter is not None else None
+def reserving(limiter, *, batch: int, record_daily: bool = False):
+    return ReservingLimiter(limiter, batch=batch, record_daily=record_daily) if limiter is not None else None

@@ -59,7 +59,9 @@ def _passing(exc: Exception) -> bool:
 
 # --- Entry point ------------------------------------------------------------------------------
 
-def apply_target(target_id: int) -> str:
+def apply_target(target_id: int, *, close_rollout=True) -> str:
+    """Apply one target; with close_rollout, also close (or pause) its rollout if it was the last.
+    A task applying several targets closes their rollouts once, after all of them (agents.tasks)."""
     now = timezone.now()
     # A waiting target's started_at is when it may start again; an early delivery is skipped.
     claimed = RolloutTarget.objects.filter(pk=target_id, status=TargetStatus.QUEUED).filter(
@@ -87,7 +89,8 @@ def apply_target(target_id: int) -> str:
             result = run.wait(f"{reason} Trying again shortly.", waiting.backoff_seconds(target.attempts))
         else:
             result = run.fail_from(exc)
-    finish_rollout_if_done(target.rollout_id)
+    if close_rollout:
+        finish_rollout_if_done(target.rollout_id)
     return result
 
 
@@ -110,6 +113,7 @@ class TargetRun:
         # What HighLevel now holds for the managed agent, kept up to date by each answer.
         self.agent_id, self.remote_agent, self.remote_actions = "", None, {}
         self.agent_row = None
+        self.agent_created = False  # by this run: its mirror has no actions yet
         self.step_object = ("", "agent")
 
     # --- the run ------------------------------------------------------------------------
@@ -174,6 +178,7 @@ class TargetRun:
             answer = self._create(lambda: self.client.create_agent(step["payload"]))
             self.agent_id, self.remote_agent, self.remote_actions = str(answer["id"]), answer, {}
             self.agent_row = mirroring.mirror_agent(self.location, answer, rollout=self.rollout, created=True)
+            self.agent_created = True
             self.step_object = (self.agent_id, "agent")
         elif kind == "adopt_agent":
             self.agent_row = mirroring.mirror_agent(self.location, self.remote_agent, rollout=self.rollout)
@@ -249,7 +254,7 @@ class TargetRun:
             self.agent_row = mirroring.mirror_agent(self.location, self.remote_agent, rollout=self.rollout,
                                                     in_sync=finished, row=self.agent_row,
                                                     followup_settings=mirroring.followup_settings_of(actions))
-            mirroring.mirror_actions(self.agent_row, actions)
+            mirroring.mirror_actions(self.agent_row, actions, new_agent=self.agent_created)
 
     def remaining_summaries(self) -> list:
         return [step["summary"] for step in self.current_steps[self.current_index:]]

@@ -56,10 +56,14 @@ def followup_settings_of(actions: list) -> dict | None:
     return next((s for s in followups if s), None)
 
 
-def mirror_actions(agent: Agent, actions: list) -> None:
-    """The agent's actions are exactly `actions` now: upsert them in bulk, mark the others gone."""
+def mirror_actions(agent: Agent, actions: list, *, new_agent=False) -> None:
+    """The agent's actions are exactly `actions` now: upsert them in bulk, mark the others gone.
+
+    `new_agent`: the agent was created a moment ago, so its mirror has no actions to read (a sync
+    that got there first wrote the same ones: those rows are left as they are).
+    """
     now = timezone.now()
-    existing = {a.hl_id: a for a in Action.objects.filter(agent=agent)}
+    existing = {} if new_agent else {a.hl_id: a for a in Action.objects.filter(agent=agent)}
     to_create, to_update = [], []
     for remote in actions:
         hl_id = str(remote["id"])
@@ -73,7 +77,7 @@ def mirror_actions(agent: Agent, actions: list) -> None:
                 setattr(row, field, value)
             row.synced_at = now
             to_update.append(row)
-    Action.objects.bulk_create(to_create)
+    Action.objects.bulk_create(to_create, ignore_conflicts=new_agent)
     if to_update:
         Action.objects.bulk_update(to_update, ["name", "type", "details", "raw", "state", "synced_at"])
     seen = {str(remote["id"]) for remote in actions}

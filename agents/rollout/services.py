@@ -127,7 +127,7 @@ def bulk_changes_to_api(changes: dict) -> dict:
 def _start_planning(rollout, plan_inline: bool) -> None:
     ids = list(rollout.targets.filter(status=TargetStatus.PLANNING).values_list("pk", flat=True))
     if not ids:
-        _finish_planning_if_done(rollout.pk)
+        finish_planning_if_done(rollout.pk)
     elif plan_inline:
         for target_id in ids:
             plan_target_by_id(target_id)
@@ -136,8 +136,11 @@ def _start_planning(rollout, plan_inline: bool) -> None:
     rollout.refresh_from_db()
 
 
-def plan_target_by_id(target_id: int) -> str:
+def plan_target_by_id(target_id: int, *, close_planning=True) -> str:
     """Make one target's plan from a fresh read of its location (reads only).
+
+    With close_planning the rollout becomes PLANNED if this was its last target; a task planning
+    several targets does that once, after all of them (agents.tasks).
 
     Passing failures (429 past the client's retries, 5xx, timeouts) are tried again a few times
     with backoff; if they persist the target is marked failed with the reason, and the manager
@@ -165,7 +168,8 @@ def plan_target_by_id(target_id: int) -> str:
                 continue
             reason = f"Could not be planned yet: {failure_reason(exc, target.location)} Retry this location."
             RolloutTarget.objects.filter(pk=target_id).update(status=TargetStatus.FAILED, outcome="", error=reason)
-            _finish_planning_if_done(target.rollout_id)
+            if close_planning:
+                finish_planning_if_done(target.rollout_id)
             return f"failed: {reason}"
         except Exception as exc:  # one location never stops the others; the reason is kept in words
             if not isinstance(exc, HighLevelError):
@@ -173,17 +177,19 @@ def plan_target_by_id(target_id: int) -> str:
             reason = failure_reason(exc, target.location)
             RolloutTarget.objects.filter(pk=target_id).update(status=TargetStatus.UNPLANNABLE, outcome="unplannable",
                                                               error=reason)
-            _finish_planning_if_done(target.rollout_id)
+            if close_planning:
+                finish_planning_if_done(target.rollout_id)
             return f"unplannable: {reason}"
     RolloutTarget.objects.filter(pk=target_id).update(
         status=TargetStatus.PLANNED, outcome=plan.outcome, plan=plan.steps, steps_total=len(plan.steps),
         error="\n".join(plan.notes),
     )
-    _finish_planning_if_done(target.rollout_id)
+    if close_planning:
+        finish_planning_if_done(target.rollout_id)
     return f"planned: {plan.outcome}, {len(plan.steps)} steps"
 
 
-def _finish_planning_if_done(rollout_id: int) -> None:
+def finish_planning_if_done(rollout_id: int) -> None:
     if not RolloutTarget.objects.filter(rollout_id=rollout_id, status=TargetStatus.PLANNING).exists():
         Rollout.objects.filter(pk=rollout_id, status=Status.PLANNING).update(status=Status.PLANNED)
 

@@ -97,7 +97,7 @@ def _close_rollouts_left_open() -> None:
     from agents.models import Rollout
 
     from .apply import finish_rollout_if_done
-    from .services import _finish_planning_if_done
+    from .services import finish_planning_if_done
 
     active = [TargetStatus.PLANNING, TargetStatus.QUEUED, TargetStatus.RUNNING]
     for rollout_id in Rollout.objects.filter(status=Rollout.Status.RUNNING).exclude(
@@ -105,7 +105,7 @@ def _close_rollouts_left_open() -> None:
         finish_rollout_if_done(rollout_id)
     for rollout_id in Rollout.objects.filter(status=Rollout.Status.PLANNING).exclude(
             targets__status=TargetStatus.PLANNING).values_list("pk", flat=True):
-        _finish_planning_if_done(rollout_id)
+        finish_planning_if_done(rollout_id)
 
 
 def _replan_stalled_planning(now) -> int:

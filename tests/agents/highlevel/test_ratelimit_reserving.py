@@ -24,8 +24,9 @@ def clock():
     return Clock()
 
 
-def limiter(clock, key="location:L1", batch=10):
-    return ReservingLimiter(LocationLimiter(key, clock=clock, sleep=lambda s: None), batch=batch, clock=clock)
+def limiter(clock, key="location:L1", batch=10, record_daily=True):
+    return ReservingLimiter(LocationLimiter(key, clock=clock, sleep=lambda s: None), batch=batch, clock=clock,
+                            record_daily=record_daily)
 
 
 def test_ten_calls_cost_one_reservation_and_are_all_counted(clock):
@@ -92,3 +93,14 @@ def test_answers_that_tell_nothing_new_write_nothing(clock):
     assert RateLimitWindow.objects.get(key="location:L1").daily_remaining == 149_000
     pacing.observe({**headers, "X-RateLimit-Max": "50"})  # a new limit is recorded
     assert RateLimitWindow.objects.get(key="location:L1").limit == 50
+
+
+def test_a_rollout_records_the_daily_quota_only_when_it_runs_low(clock):
+    pacing = limiter(clock, record_daily=False)
+    pacing.acquire()
+    headers = {"X-RateLimit-Max": "100", "X-RateLimit-Interval-Milliseconds": "10000", "X-RateLimit-Remaining": "99"}
+    with CaptureQueriesContext(connection) as queries:
+        pacing.observe({**headers, "X-RateLimit-Daily-Remaining": "150000"})
+    assert not queries.captured_queries
+    pacing.observe({**headers, "X-RateLimit-Daily-Remaining": "120"})
+    assert RateLimitWindow.objects.get(key="location:L1").daily_remaining == 120
