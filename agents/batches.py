@@ -15,6 +15,7 @@ The threads are kept for the life of the worker process, each with its own datab
 import logging
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
@@ -27,6 +28,8 @@ logger = logging.getLogger(__name__)
 _pool: ThreadPoolExecutor | None = None
 _pool_owner = (0, 0)  # (pid, threads): a forked child gets its own pool
 _pool_lock = threading.Lock()
+_thread_state = threading.local()
+CONNECTION_CHECK_EVERY_S = 30.0
 
 
 def chunks(ids: list, size: int) -> list:
@@ -45,16 +48,24 @@ def run_side_by_side(work, ids: list) -> list:
         return [work(item) for item in ids]  # inline (tests): the caller's transaction
 
     def one(item):
-        close_old_connections()  # a connection that broke or aged out is replaced, as per request
+        _check_connections()
         try:
             return work(item)
         except Exception as exc:  # a lost connection, say: the item is left to its reaper
             logger.exception("%s %s failed", getattr(work, "__name__", "work"), item)
+            _check_connections(now=True)
             return f"crashed: {type(exc).__name__}; the reaper will pick it up"
-        finally:
-            close_old_connections()
 
     return list(_threads(threads_per_task()).map(one, ids))
+
+
+def _check_connections(*, now=False) -> None:
+    """What Django does around each request, here every half minute per thread (or after a crash):
+    replace a connection that broke or aged out. Per item it would cost a health check query each."""
+    at = time.monotonic()
+    if now or at - getattr(_thread_state, "connections_checked_at", 0.0) >= CONNECTION_CHECK_EVERY_S:
+        close_old_connections()
+        _thread_state.connections_checked_at = at
 
 
 def threads_per_task() -> int:

@@ -15,11 +15,12 @@ import logging
 import random
 import time
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import ExpressionWrapper, F, FloatField
 from requests.structures import CaseInsensitiveDict
 
 from agents.models import RateLimitWindow
+from backoffice.db import savepoint_if_nested
 
 logger = logging.getLogger(__name__)
 
@@ -214,7 +215,7 @@ class ReservingLimiter:
         limit, interval_ms = self.inner.default_limit, self.inner.default_interval_ms
         size = min(self.batch, limit)
         try:
-            with transaction.atomic():
+            with savepoint_if_nested():
                 RateLimitWindow.objects.create(key=self.key, limit=limit, interval_ms=interval_ms,
                                                window_started_at=now, used=size)
         except IntegrityError:

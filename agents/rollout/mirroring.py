@@ -5,11 +5,12 @@ result. Audit events for these writes are the REMOTE_WRITE ones the apply record
 rows change silently here, as they would after the next sync. A few statements per agent,
 whatever the number of actions: the database is shared by every worker.
 """
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 
 from agents.models import Action, Agent
 from agents.sync import agent_values
+from backoffice.db import savepoint_if_nested
 
 
 _UNSET = object()
@@ -42,7 +43,7 @@ def mirror_agent(location, payload: dict, *, rollout=None, in_sync=None, row: Ag
         return row
     if created:
         try:
-            with transaction.atomic():
+            with savepoint_if_nested():
                 return Agent.objects.create(location=location, hl_id=str(payload["id"]), **values)
         except IntegrityError:
             pass  # a sync mirrored the new agent a moment ago: update its row below
