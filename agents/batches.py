@@ -19,7 +19,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 from django_q.conf import Conf
 from django_q.tasks import async_task
 
@@ -70,6 +70,28 @@ def _check_connections(*, now=False) -> None:
 
 def threads_per_task() -> int:
     return max(1, int(settings.TASK_THREADS))
+
+
+def close_threads() -> None:
+    """Stop this process's item threads, each closing its database connections first (a test's
+    end, where PostgreSQL cannot drop a database that threads still hold open)."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+        size = _pool_owner[1]
+    if pool is None:
+        return
+    everyone_here = threading.Barrier(size)  # one close per thread: each waits until all have one
+
+    def close(_):
+        try:
+            everyone_here.wait(timeout=10)
+        except threading.BrokenBarrierError:
+            pass
+        connections.close_all()
+
+    list(pool.map(close, range(size)))
+    pool.shutdown(wait=True)
 
 
 def _threads(size: int) -> ThreadPoolExecutor:

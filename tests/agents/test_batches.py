@@ -153,3 +153,24 @@ def test_a_new_number_of_task_threads_takes_effect_on_the_next_task(on_worker_th
     peak[0] = 0
     batches.run_side_by_side(work, [1, 2, 3])
     assert peak[0] == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_close_threads_closes_each_threads_database_connection(monkeypatch, settings):
+    from django.db import connections
+
+    monkeypatch.setattr(batches.Conf, "SYNC", False)
+    settings.TASK_THREADS = 2
+    opened = []
+
+    def touch_database(item):
+        from agents.models import Location
+
+        Location.objects.exists()
+        opened.append(connections["default"])  # this thread's own connection
+        return item
+
+    batches.run_side_by_side(touch_database, [1, 2, 3, 4])
+    assert any(c.connection is not None for c in opened)
+    batches.close_threads()
+    assert all(c.connection is None for c in opened)  # nothing holds the database open any more

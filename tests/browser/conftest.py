@@ -97,6 +97,9 @@ class QueueWorker(threading.Thread):
                     broker.acknowledge(ack_id)
                     self.processed.append(task["name"])
         finally:
+            from agents.batches import close_threads
+
+            close_threads()  # the threads a task ran its items on hold connections too
             connection.close()
 
     def stop(self):
