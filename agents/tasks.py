@@ -28,37 +28,34 @@ def plan_target(target_id: int) -> str:
 
 def plan_targets(target_ids: list) -> list:
     """Plan several targets side by side (agents.batches); then close the planning of their rollouts."""
-    from agents.batches import run_side_by_side
     from agents.rollout.services import finish_planning_if_done, plan_target_by_id
 
     def plan(target_id):
         return plan_target_by_id(target_id, close_planning=False)
 
-    results = run_side_by_side(plan, target_ids)
-    for rollout_id in _rollouts_of(target_ids):
-        finish_planning_if_done(rollout_id)
-    return results
+    return _side_by_side_then(plan, target_ids, finish_planning_if_done)
 
 
 def apply_targets(target_ids: list) -> list:
     """Apply several targets side by side, each under its own location's write lock; then close
     (or pause) their rollouts once they are done."""
-    from agents.batches import run_side_by_side
     from agents.rollout.apply import apply_target, finish_rollout_if_done
 
     def apply(target_id):
         return apply_target(target_id, close_rollout=False)
 
-    results = run_side_by_side(apply, target_ids)
-    for rollout_id in _rollouts_of(target_ids):
-        finish_rollout_if_done(rollout_id)
-    return results
+    return _side_by_side_then(apply, target_ids, finish_rollout_if_done)
 
 
-def _rollouts_of(target_ids: list) -> list:
+def _side_by_side_then(work, target_ids: list, close_rollout) -> list:
+    """work(id) for each target on this worker's threads, then close_rollout(id) once per rollout."""
+    from agents.batches import run_side_by_side
     from agents.models import RolloutTarget
 
-    return sorted(set(RolloutTarget.objects.filter(pk__in=target_ids).values_list("rollout_id", flat=True)))
+    results = run_side_by_side(work, target_ids)
+    for rollout_id in sorted(set(RolloutTarget.objects.filter(pk__in=target_ids).values_list("rollout_id", flat=True))):
+        close_rollout(rollout_id)
+    return results
 
 
 def apply_target(target_id: int) -> str:

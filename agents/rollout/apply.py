@@ -70,7 +70,7 @@ def apply_target(target_id: int, *, close_rollout=True) -> str:
              remaining=[])
     if not claimed:
         return "skipped: the target is not due (done, cancelled, waiting or running elsewhere)"
-    target = RolloutTarget.objects.select_related("rollout", "rollout__template", "rollout__created_by", "location",
+    target = RolloutTarget.objects.select_related("rollout", "rollout__created_by", "location",
                                                   "location__connection").get(pk=target_id)
     run = TargetRun(target)
     try:

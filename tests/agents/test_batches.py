@@ -9,25 +9,6 @@ from django_q.conf import Conf
 from agents import batches
 
 
-@pytest.fixture
-def enqueued(monkeypatch):
-    """What would have gone to the queue: (func, ids, task_name, group) per task."""
-    calls = []
-
-    def record(func, ids, *, task_name, group):
-        calls.append((func, ids, task_name, group))
-
-    monkeypatch.setattr(batches, "async_task", record)
-    return calls
-
-
-@pytest.fixture
-def on_worker_threads(monkeypatch, settings):
-    """As in a django-q2 worker (not the inline mode): a task's items go to this process's threads."""
-    monkeypatch.setattr(Conf, "SYNC", False)
-    settings.TASK_THREADS = 2
-
-
 # --- Cutting ids into tasks --------------------------------------------------------------------
 
 def test_chunks_cuts_ids_into_groups_of_size_with_a_shorter_last_one():

@@ -16,27 +16,6 @@ from tests.agents.rollout.conftest import rollout_locations, tasks_inline, templ
 S, T = Rollout.Status, RolloutTarget.Status
 
 
-@pytest.fixture
-def enqueued(monkeypatch):
-    """Tasks sent to the queue, as (func, ids, group), in order; none of them runs."""
-    calls = []
-
-    def record(func, ids, *, task_name, group):
-        calls.append((func, ids, group))
-
-    monkeypatch.setattr(batches, "async_task", record)
-    return calls
-
-
-@pytest.fixture
-def on_worker_threads(monkeypatch, settings):
-    """A task's items on this process's threads, as in a worker (not django-q2's inline mode)."""
-    monkeypatch.setattr(Conf, "SYNC", False)
-    settings.TASK_THREADS = 2
-    yield
-    batches.close_threads()  # they keep their database connections: close them while the database is there
-
-
 def threads_running(monkeypatch, module, name):
     """The threads `module.name` runs on, from now on."""
     seen, real = set(), getattr(module, name)
@@ -59,7 +38,7 @@ def status_of(rollout):
 
 
 def tasks_of(enqueued, func):
-    return [ids for name, ids, _ in enqueued if name == func]
+    return [ids for name, ids, _, _ in enqueued if name == func]
 
 
 # --- plan_targets / apply_targets ---------------------------------------------------------------
@@ -69,7 +48,7 @@ def test_a_rollout_is_planned_only_once_its_last_plan_task_has_run(
         template, rollout_locations, tasks_inline, enqueued, settings, manager_user):
     settings.ROLLOUT_TARGETS_PER_TASK = 3
     rollout = services.create_rollout(template, rollout_locations, user=manager_user)
-    assert [(func, len(ids), group) for func, ids, group in enqueued] == [
+    assert [(func, len(ids), group) for func, ids, _, group in enqueued] == [
         ("agents.tasks.plan_targets", 3, f"rollout-{rollout.pk}"),
         ("agents.tasks.plan_targets", 2, f"rollout-{rollout.pk}"),
     ]
@@ -107,7 +86,7 @@ def test_a_rollout_finishes_once_its_last_apply_task_has_run(
     settings.ROLLOUT_TARGETS_PER_TASK = 3
     rollout = services.create_rollout(template, rollout_locations, user=manager_user, plan_inline=True)
     assert services.confirm_rollout(rollout, user=manager_user) == 5
-    applies = [(ids, group) for func, ids, group in enqueued if func == "agents.tasks.apply_targets"]
+    applies = [(ids, group) for func, ids, _, group in enqueued if func == "agents.tasks.apply_targets"]
     assert [(len(ids), group) for ids, group in applies] == [(3, "rollout"), (2, "rollout")]
     (first, _), (second, _) = applies
     assert statuses(rollout) == [T.QUEUED] * 5
@@ -202,13 +181,13 @@ def test_a_sync_of_five_locations_goes_out_as_tasks_of_the_configured_size(
 
     assert sync.enqueue_sync(ids) == 5
 
-    assert [(func, len(task_ids), group) for func, task_ids, group in enqueued] == [
+    assert [(func, len(task_ids), group) for func, task_ids, _, group in enqueued] == [
         ("agents.tasks.sync_locations", 2, "sync"),
         ("agents.tasks.sync_locations", 2, "sync"),
         ("agents.tasks.sync_locations", 1, "sync"),
     ]
-    assert sorted(pk for _, task_ids, _ in enqueued for pk in task_ids) == ids
+    assert sorted(pk for _, task_ids, _, _ in enqueued for pk in task_ids) == ids
     assert set(Location.objects.values_list("sync_status", flat=True)) == {Location.SyncStatus.QUEUED}
-    for _, task_ids, _ in enqueued:
+    for _, task_ids, _, _ in enqueued:
         tasks.sync_locations(task_ids)
     assert set(Location.objects.values_list("sync_status", flat=True)) == {Location.SyncStatus.OK}
