@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -100,11 +101,19 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
         pass  # quiet: tests and the demo read /_sandbox/stats instead
 
 
+class _QuietThreadingHTTPServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        # A client that goes away mid-connection (a killed worker's kept-alive socket) is normal
+        # here; anything else is still printed with its traceback.
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            super().handle_error(request, client_address)
+
+
 class SandboxServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, state: SandboxState | None = None):
         self.state = state if state is not None else SandboxState(locations=25)
         handler = type("BoundSandboxRequestHandler", (SandboxRequestHandler,), {"state": self.state})
-        self._httpd = ThreadingHTTPServer((host, port), handler)
+        self._httpd = _QuietThreadingHTTPServer((host, port), handler)
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
 

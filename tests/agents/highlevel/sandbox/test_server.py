@@ -363,3 +363,26 @@ def test_reset_over_http_brings_the_seeded_world_back(hl_sandbox, api):
     assert created not in hl_sandbox.state.agents
     assert hl_sandbox.state.faults.settings.latency_ms == 0
     assert hl_sandbox.stats()["total"] == 0
+
+
+# --- connections ---------------------------------------------------------------------------------
+
+
+def test_a_client_that_resets_its_connection_is_not_reported_as_an_error(hl_sandbox, capsys):
+    import socket
+    import struct
+    import time
+
+    sock = socket.create_connection((hl_sandbox.server.host, hl_sandbox.server.port))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with a reset
+    sock.sendall(b"GET /conversation-ai/agents/search HTTP/1.1\r\nHost: x\r\n")  # half a request
+    sock.close()
+    time.sleep(0.2)
+    assert "Traceback" not in capsys.readouterr().err  # what a killed worker's kept-alive socket does
+
+
+def test_headers_and_body_arrive_together_on_a_kept_alive_connection(api):
+    session = requests.Session()
+    for _ in range(2):  # the second answer comes on the same connection: the first was complete
+        response = session.get(api.base_url + AGENTS + "/search", headers=api.headers())
+        assert response.status_code == 200 and "agents" in response.json()
