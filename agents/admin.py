@@ -121,6 +121,7 @@ class AgencyConnectionAdmin(AdminActionPermissions, admin.ModelAdmin):
     form = AgencyConnectionForm
     list_display = ["name", "company_id", "client_id", "client_secret_state", "refresh_token_state", "refreshed_at", "location_count"]
     search_fields = ["name", "company_id", "client_id"]
+    ordering = ["name", "pk"]  # spelled out: the count annotation drops Meta.ordering, and pages need an order
     fields = [
         "name", "company_id", "client_id", "app_id",
         "client_secret", "remove_client_secret", "refresh_token", "remove_refresh_token",
@@ -216,6 +217,7 @@ class LocationAdmin(CappedCountAdminMixin, AdminActionPermissions, admin.ModelAd
 class RateLimitWindowAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["key", "used", "limit", "interval_ms", "daily_remaining"]
     search_fields = ["key"]
+    ordering = ["key"]
 
 
 # --- The mirror --------------------------------------------------------------------------------
