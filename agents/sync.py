@@ -35,7 +35,9 @@ Status = Location.SyncStatus
 # --- Enqueueing -------------------------------------------------------------------------------
 
 def enqueue_sync(location_ids, *, user=None) -> int:
-    """Queue the syncs, a few locations per task (agents.batches). Locations without credentials or already syncing are skipped."""
+    """Queue the syncs, a few locations per task (agents.batches).
+
+    Locations without credentials or already syncing are skipped."""
     ids = list(
         Location.objects.filter(pk__in=list(location_ids))
         .filter(Q(pit__gt="") | Q(connection__isnull=False))
