@@ -67,6 +67,20 @@ def q_cluster(workers: int, log_path: Path, env: dict | None = None):
         stop_cluster(process)
 
 
+def add_cluster_arguments(parser, *, items: str) -> None:
+    """--workers, --threads and --per-task: the shape of the q cluster a benchmark runs."""
+    parser.add_argument("--workers", type=int, default=8, help="q cluster worker processes (Q_WORKERS).")
+    parser.add_argument("--threads", type=int, default=4, help="Threads each worker runs a task's items on (TASK_THREADS).")
+    parser.add_argument("--per-task", type=int, default=8, help=f"{items} in one task.")
+
+
+def cluster_env(options: dict) -> dict:
+    """The settings those arguments give the cluster; it has workers x threads items in flight."""
+    per_task = str(options["per_task"])
+    return {"ROLLOUT_TARGETS_PER_TASK": per_task, "SYNC_LOCATIONS_PER_TASK": per_task,
+            "TASK_THREADS": str(options["threads"])}
+
+
 def postpone_periodic_sync() -> None:
     """A fresh database's periodic full sync is due at once: the first thing a new cluster would do
     is sync every location in the middle of the run being measured. Push it a day away."""

@@ -47,6 +47,14 @@ def production_env(tmp_path, **extra):
     }
 
 
+def run_in_production(tmp_path, script: str) -> list:
+    """What `script` prints, split in words, run with Django set up under production settings."""
+    result = subprocess.run([sys.executable, "-c", "import django; django.setup()\n" + script], cwd=ROOT,
+                            env=production_env(tmp_path), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
 def test_production_settings_pass_the_deploy_check(tmp_path):
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -57,35 +65,27 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
 
 
 def test_production_answers_carry_the_security_headers_and_secure_cookies(tmp_path):
-    script = (
-        "import django; django.setup()\n"
+    printed = run_in_production(tmp_path, (
         "from django.conf import settings as s\n"
         "from django.test import Client\n"
         "r = Client(HTTP_HOST='backoffice.example.com').get('/login/', secure=True)\n"
         "print(r.status_code, r['X-Content-Type-Options'], r['Referrer-Policy'], r['X-Frame-Options'],"
         " r['Strict-Transport-Security'], s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.CSRF_COOKIE_HTTPONLY,"
         " r.cookies['csrftoken']['secure'] is True, s.SECURE_SSL_REDIRECT)\n"
-    )
-    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=production_env(tmp_path),
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == [
+    ))
+    assert printed == [
         "200", "nosniff", "same-origin", "DENY", "max-age=31536000;", "includeSubDomains;", "preload",
         "True", "True", "True", "True", "True",
     ]
 
 
 def test_plain_http_is_sent_to_https_in_production(tmp_path):
-    script = (
-        "import django; django.setup()\n"
+    printed = run_in_production(tmp_path, (
         "from django.test import Client\n"
         "r = Client(HTTP_HOST='backoffice.example.com').get('/login/')\n"
         "print(r.status_code, r['Location'])\n"
-    )
-    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=production_env(tmp_path),
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["301", "https://backoffice.example.com/login/"]
+    ))
+    assert printed == ["301", "https://backoffice.example.com/login/"]
 
 
 # --- CSRF ----------------------------------------------------------------------------------------

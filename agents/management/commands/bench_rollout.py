@@ -34,12 +34,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--locations", type=int, default=1000)
         parser.add_argument("--latency-ms", type=int, default=50)
-        parser.add_argument("--workers", type=int, default=8, help="q cluster worker processes.")
-        parser.add_argument("--per-task", type=int, default=8,
-                            help="Rollout targets, or locations to sync, in one task "
-                                 "(ROLLOUT_TARGETS_PER_TASK and SYNC_LOCATIONS_PER_TASK).")
-        parser.add_argument("--threads", type=int, default=4,
-                            help="Threads each worker runs a task's items on (TASK_THREADS).")
+        benchmarks.add_cluster_arguments(parser, items="Rollout targets, or locations to sync,")
         parser.add_argument("--loop-sample", type=int, default=0,
                             help="Time the sequential loops on this many locations and scale (0: all).")
         parser.add_argument("--skip-loop", action="store_true", help="Do not time the sequential loops.")
@@ -54,10 +49,7 @@ class Command(BaseCommand):
         with benchmarks.sandbox(options["locations"], options["latency_ms"]) as server:
             locations = benchmarks.seed_rollout_locations(server)
             template = benchmarks.make_template()
-            with benchmarks.q_cluster(workers, var / "bench-rollout-qcluster.log",
-                                      env={"ROLLOUT_TARGETS_PER_TASK": str(options["per_task"]),
-                                           "SYNC_LOCATIONS_PER_TASK": str(options["per_task"]),
-                                           "TASK_THREADS": str(options["threads"])}):
+            with benchmarks.q_cluster(workers, var / "bench-rollout-qcluster.log", env=benchmarks.cluster_env(options)):
                 rollout_run = self._rollout(server, template, locations)
                 sync_run = self._sync(server, locations)
             loops = {}

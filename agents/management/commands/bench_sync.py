@@ -25,10 +25,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--locations", type=int, default=25)
         parser.add_argument("--latency-ms", type=int, default=50)
-        parser.add_argument("--workers", type=int, default=8)
-        parser.add_argument("--per-task", type=int, default=8, help="Locations in one task (SYNC_LOCATIONS_PER_TASK).")
-        parser.add_argument("--threads", type=int, default=4,
-                            help="Threads each worker syncs a task's locations on (TASK_THREADS).")
+        benchmarks.add_cluster_arguments(parser, items="Locations to sync")
         parser.add_argument("--skip-loop", action="store_true", help="Do not time the sequential loop.")
 
     def handle(self, *args, **options):
@@ -39,9 +36,7 @@ class Command(BaseCommand):
         with benchmarks.sandbox(options["locations"], options["latency_ms"]) as server:
             locations = benchmarks.replace_locations(server)
             in_flight = options["workers"] * options["threads"]
-            with benchmarks.q_cluster(options["workers"], var / "bench-qcluster.log",
-                                      env={"SYNC_LOCATIONS_PER_TASK": str(options["per_task"]),
-                                           "TASK_THREADS": str(options["threads"])}):
+            with benchmarks.q_cluster(options["workers"], var / "bench-qcluster.log", env=benchmarks.cluster_env(options)):
                 server.state.stats.clear()
                 started = time.monotonic()
                 enqueue_sync_all()

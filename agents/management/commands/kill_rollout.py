@@ -31,9 +31,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--locations", type=int, default=100)
         parser.add_argument("--latency-ms", type=int, default=50)
-        parser.add_argument("--workers", type=int, default=8)
-        parser.add_argument("--per-task", type=int, default=8, help="ROLLOUT_TARGETS_PER_TASK for both clusters.")
-        parser.add_argument("--threads", type=int, default=4, help="TASK_THREADS for both clusters.")
+        benchmarks.add_cluster_arguments(parser, items="Rollout targets")
         parser.add_argument("--kill-after", type=float, default=0.4, help="Share of targets done at the kill.")
         parser.add_argument("--lease-seconds", type=float, default=20,
                             help="ROLLOUT_LEASE_SECONDS for both clusters (the default setting is 60).")
@@ -50,8 +48,7 @@ class Command(BaseCommand):
         var.mkdir(exist_ok=True)
         log = var / "kill-rollout-qcluster.log"
         log.write_text("")
-        env = {"ROLLOUT_LEASE_SECONDS": str(options["lease_seconds"]),
-               "ROLLOUT_TARGETS_PER_TASK": str(options["per_task"]), "TASK_THREADS": str(options["threads"]),
+        env = {**benchmarks.cluster_env(options), "ROLLOUT_LEASE_SECONDS": str(options["lease_seconds"]),
                "ROLLOUT_QUEUED_GRACE_SECONDS": str(options["queued_grace_seconds"])}
         workers = options["workers"]
         in_flight_at_most = workers * options["threads"]  # targets in flight, each at most one write
