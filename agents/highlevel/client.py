@@ -1,9 +1,9 @@
 """A small client for HighLevel's Conversation AI, OAuth and locations operations.
 
-One `requests.Session`, a bearer token from a token provider, the `Version` header each
-operation declares, a timeout on every call, typed errors (agents.highlevel.errors) and
-retries only where a retry cannot do harm: HighLevel has no idempotency keys, so a POST that
-may have reached the service is never sent again.
+One `requests.Session` (its connection pools, proxies and CA settings), a bearer token from a
+token provider, the `Version` header each operation declares, a timeout on every call, typed
+errors (agents.highlevel.errors) and retries only where a retry cannot do harm: HighLevel has no
+idempotency keys, so a POST that may have reached the service is never sent again.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import http.cookiejar
 import logging
 import random
 import time
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import requests
 from urllib3.exceptions import NewConnectionError
@@ -251,9 +251,7 @@ class HighLevelClient:
             started = time.monotonic()
             self.requests_sent += 1
             try:
-                response = self.session.request(
-                    method, url, params=params or None, json=json, data=data, headers=headers, timeout=self.timeout
-                )
+                response = self._exchange(method, url, params=params, json=json, data=data, headers=headers)
             except requests.exceptions.RequestException as exc:
                 self._report(method, path, None, started, attempt)
                 maybe_sent = not _never_reached_service(exc)
@@ -269,7 +267,7 @@ class HighLevelClient:
             self._report(method, path, status, started, attempt)
             if self.limiter is not None:
                 self.limiter.observe(response.headers)
-            if status < 400:
+            if status < 300:
                 return self._json(response)
 
             if status == 404 and method == "DELETE" and earlier_answer_lost and if_already_gone is not None:
@@ -295,6 +293,26 @@ class HighLevelClient:
                 self._wait_before_retry(error, delay)
                 continue
             raise error
+
+    def _exchange(self, method, url, *, params, json, data, headers) -> requests.Response:
+        """One HTTP exchange, sent straight to the session's transport adapter.
+
+        `Session.request` re-merges cookies, hooks, proxy and redirect settings and re-parses the
+        URL on every call: half the CPU a call costs, for nothing this client uses. The URL is
+        built from quoted segments and the proxy and CA settings are the session's own (session_for).
+        Redirects are not followed: no API operation answers with one, and a token never follows
+        a redirect to another host.
+        """
+        request = requests.PreparedRequest()
+        request.prepare_method(method)
+        request.url = url + ("?" + urlencode(params, doseq=True) if params else "")
+        request.prepare_headers({**self.session.headers, **headers})
+        request.prepare_body(data, None, json)
+        session = self.session
+        response = session.get_adapter(url).send(request, timeout=self.timeout, verify=session.verify,
+                                                 proxies=session.proxies, cert=session.cert, stream=False)
+        response.content  # read it all: the connection goes back to the pool for the next call
+        return response
 
     def _retryable_status(self, method, status, headers) -> bool:
         if status == 429:

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-import requests
+import responses
 from cryptography.fernet import Fernet
 from django.contrib import admin
 from django.test import Client
@@ -119,21 +119,16 @@ def test_a_plain_form_post_without_the_token_is_refused(manager_user):
 
 # --- HighLevel errors ----------------------------------------------------------------------------
 
-class EchoingSession:
+def echo_the_token(status):
     """A service that answers every call with an error body repeating the bearer token it got."""
 
-    def __init__(self, status):
-        self.status = status
-
-    def request(self, method, url, headers=None, **kwargs):
-        response = requests.models.Response()
-        response.status_code = self.status
-        token = headers["Authorization"].split()[1]
-        body = {"statusCode": self.status, "message": [f"Token {token} is not valid", headers["Authorization"]],
+    def answer(request):
+        token = request.headers["Authorization"].split()[1]
+        body = {"statusCode": status, "message": [f"Token {token} is not valid", request.headers["Authorization"]],
                 "error": f"bad token {token}"}
-        response._content = json.dumps(body).encode()
-        response.headers["Content-Type"] = "application/json"
-        return response
+        return status, {"Content-Type": "application/json"}, json.dumps(body)
+
+    return answer
 
 
 class FixedToken:
@@ -152,8 +147,10 @@ class FixedToken:
                                    "sbx-location-" + "Zq9" * 11])
 def test_a_highlevel_error_never_echoes_the_token(status, token):
     client = HighLevelClient("https://services.example.test", FixedToken(token), max_retries=0,
-                             session=EchoingSession(status), sleep=lambda seconds: None)
-    with pytest.raises(HighLevelError) as caught:
+                             sleep=lambda seconds: None)
+    with responses.RequestsMock() as service, pytest.raises(HighLevelError) as caught:
+        service.add_callback("GET", "https://services.example.test/conversation-ai/agents/agent-1",
+                             callback=echo_the_token(status))
         client.get_agent("agent-1")
     error = caught.value
     for text in (str(error), error.user_message, error.service_message, repr(error.args), *error.messages):

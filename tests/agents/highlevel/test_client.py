@@ -12,6 +12,7 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 from agents.highlevel.client import HighLevelClient, refresh_access_token
 from agents.highlevel.errors import (
     AuthError,
+    HighLevelError,
     NotFound,
     RateLimited,
     ScopeError,
@@ -275,6 +276,24 @@ def test_a_404_raises_not_found_with_the_service_message(hl, client):
         client.get_agent("gone")
     assert caught.value.messages == ["Agent not found"]
     assert "Agent not found" in str(caught.value) and "404" in str(caught.value)
+
+
+def test_a_redirect_is_an_error_and_the_token_never_follows_it(hl, client):
+    hl.add("GET", BASE + "/conversation-ai/agents/a1", status=302, headers={"Location": "https://elsewhere.test/a1"})
+    with pytest.raises(HighLevelError) as caught:
+        client.get_agent("a1")
+    assert "302" in str(caught.value)
+    assert [call.request.url for call in hl.calls] == [BASE + "/conversation-ai/agents/a1"]
+
+
+def test_every_call_carries_the_sessions_headers_and_a_json_body(hl, client):
+    hl.add("POST", BASE + "/conversation-ai/agents", json=AGENT)
+    client.create_agent({"name": "Front desk"})
+    request = sent(hl)
+    assert request.headers["User-Agent"].startswith("python-requests/")
+    assert request.headers["Content-Type"] == "application/json"
+    assert int(request.headers["Content-Length"]) == len(request.body)
+    assert json.loads(request.body) == {"name": "Front desk"}
 
 
 def test_a_400_raises_validation_error_with_the_message(hl, client):

@@ -20,19 +20,19 @@ def test_a_timed_out_put_applied_and_sent_again_is_audited_twice_like_the_servic
     template.save()
     second = services.create_rollout(template, [location], user=manager_user, plan_inline=True)
 
-    real_request = requests.Session.request
+    real_send = requests.adapters.HTTPAdapter.send
     timed_out = []
 
-    def first_put_times_out_after_reaching_the_service(self, method, url, **kwargs):
-        if method == "PUT" and not timed_out:
-            timed_out.append(url)
-            sent = threading.Thread(target=real_request, args=(self, method, url), kwargs=kwargs)
+    def first_put_times_out_after_reaching_the_service(self, request, **kwargs):
+        if request.method == "PUT" and not timed_out:
+            timed_out.append(request.url)
+            sent = threading.Thread(target=lambda: real_send(self, request, **kwargs).content)
             sent.start()
             sent.join()  # it is applied; only the answer is lost
             raise requests.exceptions.ReadTimeout("read timed out")
-        return real_request(self, method, url, **kwargs)
+        return real_send(self, request, **kwargs)
 
-    monkeypatch.setattr(requests.Session, "request", first_put_times_out_after_reaching_the_service)
+    monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", first_put_times_out_after_reaching_the_service)
     writes_before = hl_sandbox.stats()["writes"]
     services.confirm_rollout(second, user=manager_user)
     assert second.targets.get().status == RolloutTarget.Status.SUCCEEDED
