@@ -230,6 +230,7 @@ def timed_loop(run, items: list, sample: int | None) -> tuple[float, int]:
 
 def rollout_result(server, template, locations, rollout) -> dict:
     """Agents per location, missing or duplicated actions, and the write figures on both sides."""
+    from agents.rollout.apply import FOUND_DONE_NOTE
     from agents.rollout.desired import desired_for_location
     from agents.rollout.versions import current_version
     from audit.models import AuditEvent
@@ -256,5 +257,6 @@ def rollout_result(server, template, locations, rollout) -> dict:
         "events": events.count(),
         "events_2xx": events.filter(http_status__lt=400).count(),
         "events_lost": events.filter(http_status__isnull=True).count(),
+        "events_found_done": events.filter(message__contains=FOUND_DONE_NOTE).count(),
         "events_refused": events.filter(http_status__gte=400).count(),
     }

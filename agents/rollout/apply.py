@@ -34,6 +34,10 @@ from .write_log import WriteLog
 logger = logging.getLogger(__name__)
 TargetStatus, Status = RolloutTarget.Status, Rollout.Status
 LOST_CREATE_NOTE = "the create's answer was lost; checking before creating again."
+FOUND_DONE_NOTE = ("Found done in HighLevel by a later run: the run that sent it was cut off before it read the "
+                   "answer, so it is recorded now.")
+_METHOD_OF_STEP = {"create_agent": "POST", "attach_action": "POST", "update_agent": "PUT", "update_action": "PUT",
+                   "remove_action": "DELETE", "followup_settings": "PATCH"}
 PROGRESS_EVERY_SECONDS = 1.0
 
 
@@ -125,6 +129,8 @@ class TargetRun:
             plan = plan_target(self.client, self.location, self.desired, template_id=self.rollout.template_id)
             self.notes = plan.notes
             self._take_read(plan)
+            if self.target.attempts > 1:
+                self._audit_writes_found_done(plan)
             self.current_steps, self.current_index = plan.steps, 0
             steps_total = self.steps_done + len(plan.steps)
             if steps_total != self.target.steps_total:  # the location changed since the plan was read
@@ -158,6 +164,34 @@ class TargetRun:
             if plan.outcome != ADOPT:
                 self.agent_row = Agent.objects.filter(location=self.location, hl_id=self.agent_id).first() or \
                     mirroring.mirror_agent(self.location, self.remote_agent, rollout=self.rollout)
+
+    def _audit_writes_found_done(self, plan) -> None:
+        """An earlier run cut off mid-write (its worker killed) never recorded that write: if a
+        step of the confirmed plan is no longer needed and no audit event names it, the write
+        landed without its answer being read. It is recorded now, answer unknown, so the audit
+        log keeps one event per write HighLevel received."""
+        still_to_do = {step["summary"] for step in plan.steps}
+        found_done = [step for step in self.target.plan or []
+                      if step.get("kind") != "adopt_agent" and step["summary"] not in still_to_do]
+        if not found_done:
+            return
+        audited = set(AuditEvent.objects.filter(
+            verb=AuditEvent.Verb.REMOTE_WRITE, rollout=self.rollout, location=self.location,
+            object_repr__in=[step["summary"][:300] for step in found_done],
+        ).values_list("object_repr", flat=True))
+        for step in found_done:
+            if step["summary"][:300] in audited:
+                continue
+            object_id, object_type = self._found_object(step)
+            self.log.attempts.append((_METHOD_OF_STEP[step["kind"]], "", None, None, 1))
+            self.log.flush(step, who=self._who(), object_id=object_id, object_type=object_type, location=self.location,
+                           agent=self.agent_row, rollout=self.rollout, note=FOUND_DONE_NOTE)
+
+    def _found_object(self, step: dict) -> tuple[str, str]:
+        if step["kind"] in ("create_agent", "update_agent"):
+            return step.get("agent_id") or self.agent_id, "agent"
+        found = next((i for i, a in self.remote_actions.items() if action_key(a) == step.get("action_key")), "")
+        return step.get("action_id") or found or self.agent_id, "action" if "action" in step["kind"] else "agent"
 
     # --- steps -----------------------------------------------------------------------------
 

@@ -36,20 +36,21 @@ class WriteLog:
         if method in WRITE_METHODS:
             self.attempts.append((method, path, status, duration_ms, attempt))
 
-    def flush(self, step: dict, *, who: dict, object_id: str, object_type: str, location, agent, rollout) -> int:
-        """Write the step's attempts as audit events; returns how many."""
+    def flush(self, step: dict, *, who: dict, object_id: str, object_type: str, location, agent, rollout,
+              note: str = "") -> int:
+        """Write the step's attempts as audit events (with `note`, if given, in their message); returns how many."""
         events = []
         for method, path, status, duration_ms, attempt in self.attempts:
             refused = status is not None and 400 <= status < 500
             if status is not None and status < 400:
                 self.applied += 1
-            note = attempt_note(status, attempt)
+            words = note or attempt_note(status, attempt)
             events.append(AuditEvent(
                 verb=AuditEvent.Verb.REMOTE_WRITE, **actor_fields(who.get("user"), who.get("actor_label", "")),
                 object_type=object_type, object_id=object_id or "", object_repr=step["summary"][:300],
                 location=location, agent=agent, template_id=rollout.template_id, rollout=rollout,
                 changes={} if refused else (step.get("changes") or {}),
-                message=" ".join(filter(None, [step["summary"] + ".", note])),
+                message=" ".join(filter(None, [step["summary"] + ".", words])),
                 http_method=method, http_path=(path or "")[:300], http_status=status,
                 duration_ms=int(duration_ms) if duration_ms is not None else None,
             ))
