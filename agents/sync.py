@@ -165,7 +165,8 @@ def _event(verb, location, agent=None, *, object_type="agent", object_id="", obj
 
 def upsert_mirror(location: Location, remote_agents: list[dict]) -> dict:
     now = timezone.now()
-    existing = {a.hl_id: a for a in Agent.objects.filter(location=location)}
+    # .order_by(): the model's ordering (by location name) would join the locations table for nothing.
+    existing = {a.hl_id: a for a in Agent.objects.filter(location=location).order_by()}
     events, to_create, to_update, update_fields = [], [], [], set()
     counts = {"created": 0, "changed": 0, "gone": 0}
     seen = set()
@@ -230,9 +231,13 @@ def _without_actions(payload: dict) -> dict:
 
 def upsert_actions(location, agents_by_hl_id: dict, remote_agents: list[dict], now) -> list:
     events, to_create, to_update = [], [], []
-    existing = {
-        (a.agent_id, a.hl_id): a for a in Action.objects.filter(agent__location=location).select_related("agent")
-    }
+    # The location's agents are in hand: their actions by agent id (an index), not a join through
+    # the locations table, and each action gets its agent from memory instead of reading it again.
+    agents_by_pk = {agent.pk: agent for agent in agents_by_hl_id.values()}
+    existing = {}
+    for action in Action.objects.filter(agent_id__in=list(agents_by_pk)).order_by("agent_id", "name"):
+        action.agent = agents_by_pk[action.agent_id]
+        existing[(action.agent_id, action.hl_id)] = action
     seen = set()
     for payload in remote_agents:
         agent = agents_by_hl_id[str(payload["id"])]

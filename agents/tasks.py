@@ -53,7 +53,8 @@ def _side_by_side_then(work, target_ids: list, close_rollout) -> list:
     from agents.models import RolloutTarget
 
     results = run_side_by_side(work, target_ids)
-    for rollout_id in sorted(set(RolloutTarget.objects.filter(pk__in=target_ids).values_list("rollout_id", flat=True))):
+    rollout_ids = RolloutTarget.objects.filter(pk__in=target_ids).order_by().values_list("rollout_id", flat=True)
+    for rollout_id in sorted(set(rollout_ids)):
         close_rollout(rollout_id)
     return results
 

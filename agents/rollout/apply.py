@@ -162,8 +162,8 @@ class TargetRun:
             self.remote_agent = plan.remote_agent
             self.remote_actions = {str(a["id"]): a for a in plan.remote_actions}
             if plan.outcome != ADOPT:
-                self.agent_row = Agent.objects.filter(location=self.location, hl_id=self.agent_id).first() or \
-                    mirroring.mirror_agent(self.location, self.remote_agent, rollout=self.rollout)
+                mirrored = Agent.objects.filter(location=self.location, hl_id=self.agent_id).order_by("pk").first()
+                self.agent_row = mirrored or mirroring.mirror_agent(self.location, self.remote_agent, rollout=self.rollout)
 
     def _audit_writes_found_done(self, plan) -> None:
         """An earlier run cut off mid-write (its worker killed) never recorded that write: if a
@@ -203,7 +203,7 @@ class TargetRun:
             self._do(kind, step)
         finally:
             agent = self.agent_row if self.is_template else \
-                Agent.objects.filter(location=self.location, hl_id=step.get("agent_id")).first()
+                Agent.objects.filter(location=self.location, hl_id=step.get("agent_id")).order_by("pk").first()
             self.log.flush(step, who=self._who(), object_id=self.step_object[0], object_type=self.step_object[1],
                            location=self.location, agent=agent, rollout=self.rollout)
 

@@ -64,7 +64,7 @@ def mirror_actions(agent: Agent, actions: list, *, new_agent=False) -> None:
     that got there first wrote the same ones: those rows are left as they are).
     """
     now = timezone.now()
-    existing = {} if new_agent else {a.hl_id: a for a in Action.objects.filter(agent=agent)}
+    existing = {} if new_agent else {a.hl_id: a for a in Action.objects.filter(agent=agent).order_by()}
     to_create, to_update = [], []
     for remote in actions:
         hl_id = str(remote["id"])
