@@ -15,7 +15,7 @@ import logging
 import random
 import time
 
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 from django.db.models import ExpressionWrapper, F, FloatField
 from requests.structures import CaseInsensitiveDict
 
@@ -192,22 +192,15 @@ class ReservingLimiter:
         self.inner.acquire()
 
     def _reserve(self, now: float) -> bool:
-        row = RateLimitWindow.objects.filter(key=self.key).values("window_started_at", "interval_ms", "used", "limit").first()
-        if row is None:
+        taken = _take_batch(self.key, self.batch, now)
+        if taken is None:
+            if RateLimitWindow.objects.filter(key=self.key).exists():
+                return False  # the window has fewer free slots than a batch
             return self._open_bucket(now)
-        started, interval_s = row["window_started_at"], row["interval_ms"] / 1000.0
-        _remember_bucket(self.key, row)
-        size = min(self.batch, row["limit"])
-        pinned = RateLimitWindow.objects.filter(key=self.key, window_started_at=started)
-        if started + interval_s > now:
-            won = pinned.filter(used__lte=F("limit") - size).update(used=F("used") + size)
-            ends_at, counted = started + interval_s, row["used"] + size
-        else:
-            won = pinned.update(window_started_at=now, used=size)
-            ends_at, counted = now + interval_s, size
-        if not won:
-            return False
-        self.slots_left, self.window_ends_at, self.counted_in_window = size, ends_at, counted
+        _remember_bucket(self.key, taken)
+        size = min(self.batch, taken["limit"])
+        self.slots_left, self.counted_in_window = size, taken["used"]
+        self.window_ends_at = taken["window_started_at"] + taken["interval_ms"] / 1000.0
         return True
 
     def _open_bucket(self, now: float) -> bool:
@@ -244,6 +237,35 @@ class ReservingLimiter:
 
     def inner_bucket(self) -> dict:
         return _known_buckets.get(self.key) or {}
+
+
+def _take_batch(key: str, batch: int, now: float) -> dict | None:
+    """Take min(batch, limit) slots of the bucket in one statement: in its current window if
+    they are free, else in a new window if the current one has ended. Returns the row as it is
+    afterwards, or None when there is no row or not enough free slots.
+
+    Raw SQL for RETURNING (PostgreSQL, and SQLite since 3.35), which the ORM's update() lacks:
+    without it, knowing which window the slots were counted in costs a SELECT first. SET
+    expressions all see the row as it was, and the WHERE is checked against the row at the
+    moment of the UPDATE, so two processes can never both take the last slots.
+    """
+    table, q = RateLimitWindow._meta.db_table, connection.ops.quote_name
+    size = f"(CASE WHEN {q('limit')} < %s THEN {q('limit')} ELSE %s END)"
+    current = f"({q('window_started_at')} + {q('interval_ms')} / 1000.0 > %s)"
+    sql = (
+        f"UPDATE {q(table)} SET "
+        f"{q('used')} = CASE WHEN {current} THEN {q('used')} + {size} ELSE {size} END, "
+        f"{q('window_started_at')} = CASE WHEN {current} THEN {q('window_started_at')} ELSE %s END "
+        f"WHERE {q('key')} = %s AND (NOT {current} OR {q('used')} + {size} <= {q('limit')}) "
+        f"RETURNING {q('window_started_at')}, {q('interval_ms')}, {q('used')}, {q('limit')}"
+    )
+    params = [now, batch, batch, batch, batch, now, now, key, now, batch, batch]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return dict(zip(("window_started_at", "interval_ms", "used", "limit"), row))
 
 
 def _daily_due(key: str, daily_remaining: int, now: float) -> bool:
