@@ -17,6 +17,7 @@ from django_q.tasks import async_task, result
 
 from agents.highlevel.sandbox import SandboxServer, SandboxState
 from agents.models import Location
+from backoffice.db import refresh_statistics
 
 
 @contextmanager
@@ -33,12 +34,16 @@ def sandbox(locations: int, latency_ms: int, *, seed: int = 1, rate_limit: int =
         server.stop()
 
 
-def replace_locations(server) -> list[Location]:
-    """One Location per sandbox location, with its PIT; nothing else left from earlier runs."""
+def replace_locations(server, *, variables=None) -> list[Location]:
+    """One Location per sandbox location, with its PIT (and `variables(index)`, if given); nothing
+    else left from earlier runs, nor their dead rows (refresh_statistics)."""
     Location.objects.all().delete()
-    return Location.objects.bulk_create(
-        [Location(hl_id=row["locationId"], name=row["name"], pit=row["token"]) for row in server.state.location_summaries()]
-    )
+    locations = Location.objects.bulk_create([
+        Location(hl_id=row["locationId"], name=row["name"], pit=row["token"], variables=variables(index) if variables else {})
+        for index, row in enumerate(server.state.location_summaries())
+    ])
+    refresh_statistics()
+    return locations
 
 
 @contextmanager
@@ -156,8 +161,10 @@ ACTIONS = [
 
 
 def make_template():
-    from agents.models import ActionTemplate, AgentTemplate
+    from agents.models import ActionTemplate, AgentTemplate, Rollout
 
+    # An earlier benchmark's template goes, with its rollouts (they protect it).
+    Rollout.objects.filter(template__name=TEMPLATE_NAME).delete()
     AgentTemplate.objects.filter(name=TEMPLATE_NAME).delete()
     template = AgentTemplate.objects.create(
         name=TEMPLATE_NAME, agent_name="{{ location.name }} Concierge", business_name="{{ location.name }}",
@@ -175,13 +182,9 @@ def seed_rollout_locations(server) -> list[Location]:
     """Every sandbox location as a Location with the template's variables; nothing else left."""
     from agents.models import AgentTemplate, Rollout
 
-    Rollout.objects.all().delete()
+    Rollout.objects.all().delete()  # earlier runs, so that the rollout pages show this one alone
     AgentTemplate.objects.filter(name=TEMPLATE_NAME).delete()
-    locations = replace_locations(server)
-    for index, location in enumerate(locations):
-        location.variables = {"calendar_id": f"cal-{index}", "workflow_id": f"wf-{index}"}
-    Location.objects.bulk_update(locations, ["variables"], batch_size=500)
-    return locations
+    return replace_locations(server, variables=lambda index: {"calendar_id": f"cal-{index}", "workflow_id": f"wf-{index}"})
 
 
 # --- What a user would script instead: one location after another, one call after another -----

@@ -76,7 +76,7 @@ class Command(BaseCommand):
                     ("requests", f"{run['requests']} ({run['chain']} per location in a chain)"),
                     ("lower bound", f"{bound:.2f} s  = max({run['chain']} x {latency:g} s, "
                                     f"{run['requests']} x {latency:g} s / {flows} in flight)"),
-                    ("ratio to bound", f"{run['wall'] / bound:.2f}x")]
+                    ("ratio to bound", f"{run['wall'] / bound:.2f}x" if bound else "n/a (no latency set)")]
             if loop:
                 loop_wall, measured = loop
                 scaled = "" if measured == len(locations) else f" (measured on {measured} locations, scaled)"

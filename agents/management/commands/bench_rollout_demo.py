@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from agents import benchmarks
-from agents.models import Location, Rollout
+from agents.models import Rollout
 from agents.rollout import services
 from agents.rollout.selectors import rollout_progress
 
@@ -32,10 +32,7 @@ class Command(BaseCommand):
         var = Path(settings.BASE_DIR) / "var"
         var.mkdir(exist_ok=True)
         with benchmarks.sandbox(options["locations"], options["latency_ms"]) as server:
-            locations = benchmarks.replace_locations(server)
-            for index, location in enumerate(locations):
-                location.variables = {"calendar_id": f"cal-{index}", "workflow_id": f"wf-{index}"}
-            Location.objects.bulk_update(locations, ["variables"])
+            locations = benchmarks.seed_rollout_locations(server)
             template = benchmarks.make_template()
             with benchmarks.q_cluster(options["workers"], var / "bench-rollout-qcluster.log"):
                 first = self._run(server, template, locations)

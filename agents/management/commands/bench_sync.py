@@ -64,7 +64,7 @@ class Command(BaseCommand):
             ("locations failed", str(failed)),
             ("requests", str(requests)),
             ("lower bound", f"{bound:.2f} s  (max(chain {per_location} x latency, requests x latency / {in_flight} in flight))"),
-            ("ratio to bound", f"{wall / bound:.2f}x" if bound else "n/a"),
+            ("ratio to bound", f"{wall / bound:.2f}x" if bound else "n/a (no latency set)"),
         ]
         if loop_wall is not None:
             rows += [("sequential loop", f"{loop_wall:.2f} s"), ("speed-up over loop", f"{loop_wall / wall:.1f}x")]

@@ -17,18 +17,20 @@ import time
 import uuid
 
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils import timezone
 
 from agents.highlevel import schema
-from agents.highlevel.sandbox.seeding import AGENT_ROLES, BRANDS, CITIES, DETAIL_BUILDERS, STREETS, TRADES
+from agents.highlevel.sandbox.seeding import AGENT_ROLES, BRANDS, CITIES, DETAIL_BUILDERS, TRADES
 from agents.models import (
     Action, ActionTemplate, AgencyConnection, Agent, AgentTemplate, AgentTemplateVersion, Location, Rollout,
     RolloutTarget,
 )
 from audit.models import AuditEvent, Generation, SoftDelete
+from backoffice.db import refresh_statistics
 
 # Children before parents: the order rows can be deleted in.
 MIRROR_MODELS = [
@@ -87,6 +89,7 @@ class Command(BaseCommand):
         if min(opts["locations"], opts["agents_per_location"], opts["batch_size"]) < 1 or \
                 min(opts["actions_per_agent"], opts["audit_events"], opts["templates"], opts["rollouts"]) < 0:
             raise CommandError("Sizes must not be negative, and there must be at least one location and agent.")
+        call_command("migrate", interactive=False, verbosity=0)  # a fresh scratch database works as it is
         self.rng = random.Random(opts["seed"])
         self.ids = _Ids(self.rng)
         self.batch_size = opts["batch_size"]
@@ -165,12 +168,7 @@ class Command(BaseCommand):
         return self.rng.choices(values, weights)[0]
 
     def _analyze(self):
-        # VACUUM as well on PostgreSQL: tables loaded in bulk have no visibility map until
-        # autovacuum comes by, so counts by index read the table row by row, which a database in
-        # use does not. VACUUM cannot run inside a transaction (as in tests): ANALYZE alone there.
-        vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM (ANALYZE)" if vacuum else "ANALYZE")
+        refresh_statistics()  # a database in use has its statistics and visibility map
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 for sql in connection.ops.sequence_reset_sql(no_style(), MIRROR_MODELS):

@@ -43,3 +43,17 @@ def test_kill_rollout_sigkills_the_cluster_and_the_restarted_one_finishes_exactl
     out = capsys.readouterr().out
     assert "SIGKILL of the cluster's process group" in out and "exactly 1: 3" in out
     assert out.rstrip().endswith("PASS")
+
+
+def test_the_smaller_benchmarks_run_on_a_database_an_earlier_benchmark_used(cluster_uses_the_test_database, capsys):
+    call_command("bench_rollout", locations=2, latency_ms=0, workers=2, skip_loop=True)
+    # Its rollouts protect its template: the next benchmark replaces both.
+    call_command("bench_rollout_demo", locations=3, latency_ms=5, workers=2)
+    out = capsys.readouterr().out
+    assert "ratio to bound         n/a (no latency set)" in out  # no latency, no bound: not a crash
+    assert "to 3 sandbox locations" in out
+    assert "first rollout: writes" in out and out.split("same rollout again: writes")[1].split()[0] == "0"
+
+    call_command("bench_sync", locations=3, latency_ms=5, workers=2)
+    out = capsys.readouterr().out
+    assert "Full sync of 3 locations" in out and "locations failed       0" in out and "speed-up over loop" in out
