@@ -180,10 +180,9 @@ def make_template():
 
 def seed_rollout_locations(server) -> list[Location]:
     """Every sandbox location as a Location with the template's variables; nothing else left."""
-    from agents.models import AgentTemplate, Rollout
+    from agents.models import Rollout
 
     Rollout.objects.all().delete()  # earlier runs, so that the rollout pages show this one alone
-    AgentTemplate.objects.filter(name=TEMPLATE_NAME).delete()
     return replace_locations(server, variables=lambda index: {"calendar_id": f"cal-{index}", "workflow_id": f"wf-{index}"})
 
 

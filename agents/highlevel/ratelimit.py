@@ -15,12 +15,11 @@ import logging
 import random
 import time
 
-from django.db import IntegrityError, connection
+from django.db import connection
 from django.db.models import ExpressionWrapper, F, FloatField
 from requests.structures import CaseInsensitiveDict
 
 from agents.models import RateLimitWindow
-from backoffice.db import savepoint_if_nested
 
 logger = logging.getLogger(__name__)
 
@@ -157,10 +156,10 @@ class LocationLimiter:
 #
 # The shared limiter (agents.highlevel.ratelimit) counts every call with an UPDATE of the bucket's
 # row; a rollout task makes about ten calls to one location in a row, so it reserves its slots
-# together. The reservation is a conditional UPDATE pinned to the window it read (same
-# `window_started_at`), so the slots count in exactly that window and are used only until it
-# ends; the limit per location is kept as strictly as with one UPDATE per call. Slots a task
-# does not use are lost until the window ends (a few of the location's 100 per 10 s).
+# together. The reservation is one conditional upsert (_take_batch) that returns the window the
+# slots were counted in, so they are used only until that window ends; the limit per location is
+# kept as strictly as with one UPDATE per call. Slots a task does not use are lost until the
+# window ends (a few of the location's 100 per 10 s).
 
 class ReservingLimiter:
     """Wraps a LocationLimiter: same interface (`acquire`, `observe`), fewer writes.
@@ -192,29 +191,14 @@ class ReservingLimiter:
         self.inner.acquire()
 
     def _reserve(self, now: float) -> bool:
-        taken = _take_batch(self.key, self.batch, now)
+        inner = self.inner
+        taken = _take_batch(self.key, self.batch, now, limit=inner.default_limit, interval_ms=inner.default_interval_ms)
         if taken is None:
-            if RateLimitWindow.objects.filter(key=self.key).exists():
-                return False  # the window has fewer free slots than a batch
-            return self._open_bucket(now)
+            return False  # the window has fewer free slots than a batch
         _remember_bucket(self.key, taken)
         size = min(self.batch, taken["limit"])
         self.slots_left, self.counted_in_window = size, taken["used"]
         self.window_ends_at = taken["window_started_at"] + taken["interval_ms"] / 1000.0
-        return True
-
-    def _open_bucket(self, now: float) -> bool:
-        """A bucket nobody has used: its row is created with our reservation already counted."""
-        limit, interval_ms = self.inner.default_limit, self.inner.default_interval_ms
-        size = min(self.batch, limit)
-        try:
-            with savepoint_if_nested():
-                RateLimitWindow.objects.create(key=self.key, limit=limit, interval_ms=interval_ms,
-                                               window_started_at=now, used=size)
-        except IntegrityError:
-            return False  # another process made it a moment ago: this call takes a single slot
-        _remember_bucket(self.key, {"limit": limit, "interval_ms": interval_ms, "window_started_at": now})
-        self.slots_left, self.window_ends_at, self.counted_in_window = size, now + interval_ms / 1000.0, size
         return True
 
     def observe(self, headers) -> None:
@@ -239,33 +223,38 @@ class ReservingLimiter:
         return _known_buckets.get(self.key) or {}
 
 
-def _take_batch(key: str, batch: int, now: float) -> dict | None:
+def _take_batch(key: str, batch: int, now: float, *, limit: int, interval_ms: int) -> dict | None:
     """Take min(batch, limit) slots of the bucket in one statement: in its current window if
-    they are free, else in a new window if the current one has ended. Returns the row as it is
-    afterwards, or None when there is no row or not enough free slots.
+    they are free, else in a new window if the current one has ended; a bucket nobody has used
+    yet is created holding them (with `limit` and `interval_ms`). Returns the row as it is
+    afterwards, or None when the current window has not enough free slots.
 
-    Raw SQL for RETURNING (PostgreSQL, and SQLite since 3.35), which the ORM's update() lacks:
-    without it, knowing which window the slots were counted in costs a SELECT first. SET
-    expressions all see the row as it was, and the WHERE is checked against the row at the
-    moment of the UPDATE, so two processes can never both take the last slots.
+    Raw SQL for an upsert with RETURNING (PostgreSQL, and SQLite since 3.35), which the ORM
+    lacks: without it a new bucket cost an UPDATE that found nothing, a SELECT and an INSERT
+    that could lose a race. SET expressions all see the row as it was, and the WHERE is checked
+    against the row at the moment of the update, so two processes can never both take the last
+    slots, nor both create the bucket.
     """
     table, q = RateLimitWindow._meta.db_table, connection.ops.quote_name
-    size = f"(CASE WHEN {q('limit')} < %s THEN {q('limit')} ELSE %s END)"
-    current = f"({q('window_started_at')} + {q('interval_ms')} / 1000.0 > %s)"
+    row = f"{q(table)}."  # the row already there (EXCLUDED would be the one proposed)
+    size = f"(CASE WHEN {row}{q('limit')} < %s THEN {row}{q('limit')} ELSE %s END)"
+    current = f"({row}{q('window_started_at')} + {row}{q('interval_ms')} / 1000.0 > %s)"
     sql = (
-        f"UPDATE {q(table)} SET "
-        f"{q('used')} = CASE WHEN {current} THEN {q('used')} + {size} ELSE {size} END, "
-        f"{q('window_started_at')} = CASE WHEN {current} THEN {q('window_started_at')} ELSE %s END "
-        f"WHERE {q('key')} = %s AND (NOT {current} OR {q('used')} + {size} <= {q('limit')}) "
+        f"INSERT INTO {q(table)} ({q('key')}, {q('window_started_at')}, {q('used')}, {q('limit')}, {q('interval_ms')}) "
+        f"VALUES (%s, %s, %s, %s, %s) ON CONFLICT ({q('key')}) DO UPDATE SET "
+        f"{q('used')} = CASE WHEN {current} THEN {row}{q('used')} + {size} ELSE {size} END, "
+        f"{q('window_started_at')} = CASE WHEN {current} THEN {row}{q('window_started_at')} ELSE %s END "
+        f"WHERE (NOT {current} OR {row}{q('used')} + {size} <= {row}{q('limit')}) "
         f"RETURNING {q('window_started_at')}, {q('interval_ms')}, {q('used')}, {q('limit')}"
     )
-    params = [now, batch, batch, batch, batch, now, now, key, now, batch, batch]
+    params = [key, now, min(batch, limit), limit, interval_ms,
+              now, batch, batch, batch, batch, now, now, now, batch, batch]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
+        taken = cursor.fetchone()
+    if taken is None:
         return None
-    return dict(zip(("window_started_at", "interval_ms", "used", "limit"), row))
+    return dict(zip(("window_started_at", "interval_ms", "used", "limit"), taken))
 
 
 def _daily_due(key: str, daily_remaining: int, now: float) -> bool:
