@@ -17,6 +17,7 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -143,10 +144,14 @@ class TargetRun:
                 self.done_log.append(step["summary"])
                 self._save_progress()
             self.current_steps = []
-        finally:
+        except BaseException:
+            self._mirror()  # what the steps that ran did (the failure is recorded by the caller)
+            raise
+        # The mirror, the audit events and the target's outcome go in together, in one commit.
+        with transaction.atomic():
             self._mirror()
-        status = TargetStatus.SUCCEEDED if (executed or self.steps_done) else TargetStatus.UNCHANGED
-        self._finish(status=status, finished_at=timezone.now(), remaining=[], error="\n".join(self.notes))
+            status = TargetStatus.SUCCEEDED if (executed or self.steps_done) else TargetStatus.UNCHANGED
+            self._finish(status=status, finished_at=timezone.now(), remaining=[], error="\n".join(self.notes))
         return f"{status}: {executed} steps, {self.log.applied} writes"
 
     def keep_lease(self) -> None:
@@ -184,8 +189,8 @@ class TargetRun:
                 continue
             object_id, object_type = self._found_object(step)
             self.log.attempts.append((_METHOD_OF_STEP[step["kind"]], "", None, None, 1))
-            self.log.flush(step, who=self._who(), object_id=object_id, object_type=object_type, location=self.location,
-                           agent=self.agent_row, rollout=self.rollout, note=FOUND_DONE_NOTE)
+            self.log.end_step(step, who=self._who(), object_id=object_id, object_type=object_type,
+                              location=self.location, agent=self.agent_row, rollout=self.rollout, note=FOUND_DONE_NOTE)
 
     def _found_object(self, step: dict) -> tuple[str, str]:
         if step["kind"] in ("create_agent", "update_agent"):
@@ -204,8 +209,8 @@ class TargetRun:
         finally:
             agent = self.agent_row if self.is_template else \
                 Agent.objects.filter(location=self.location, hl_id=step.get("agent_id")).order_by("pk").first()
-            self.log.flush(step, who=self._who(), object_id=self.step_object[0], object_type=self.step_object[1],
-                           location=self.location, agent=agent, rollout=self.rollout)
+            self.log.end_step(step, who=self._who(), object_id=self.step_object[0], object_type=self.step_object[1],
+                              location=self.location, agent=agent, rollout=self.rollout)
 
     def _do(self, kind: str, step: dict) -> None:
         if kind == "create_agent":
@@ -264,15 +269,19 @@ class TargetRun:
         return {"user": self.rollout.created_by, "actor_label": f"rollout #{self.rollout.pk}"}
 
     def _save_progress(self, *, force=False, **extra) -> None:
-        """At most once a second: a target's steps take tens of milliseconds each."""
+        """At most once a second, with the audit events of the steps done since: a target's steps
+        take tens of milliseconds each."""
         if not force and time.monotonic() - self.progress_saved_at < PROGRESS_EVERY_SECONDS:
             return
         self.progress_saved_at = time.monotonic()
+        self.log.write()
         RolloutTarget.objects.filter(pk=self.target.pk).update(steps_done=self.steps_done, done_log=self.done_log, **extra)
 
     def _finish(self, **fields) -> None:
-        """The target's last word for this run, its figures included, in one statement."""
+        """The target's last word for this run, its figures included, in one statement (after
+        the audit events still kept)."""
         client = self.client
+        self.log.write()
         RolloutTarget.objects.filter(pk=self.target.pk).update(
             steps_done=self.steps_done, done_log=self.done_log, agent=self.agent_row,
             requests_sent=F("requests_sent") + (client.requests_sent if client else 0),

@@ -3,8 +3,14 @@
 The client's on_response hook sees every attempt, retries included: a PUT that timed out and
 was sent again is two attempts, and if the first was in fact applied the service did two
 writes. Recording each attempt with its status (None when the answer was lost) keeps the
-audit log in step with what the service received. Events wait until their step ends (a few
-hundred milliseconds) so they can name the object the step created, then go in one INSERT.
+audit log in step with what the service received.
+
+A step's events are made when the step ends, so they can name the object it created, and are
+written with the target's progress (at most a second later, apply.TargetRun._save_progress)
+or with its last word, in one INSERT: one statement a second instead of one per step, which
+was a third of the database work a rollout target cost. A worker killed within that second
+takes the events with it; the run that resumes the target finds those writes done and records
+them then, one per step, with the answer unknown (apply.TargetRun._audit_writes_found_done).
 """
 from audit.models import AuditEvent
 from audit.services import actor_fields, record_many
@@ -23,11 +29,12 @@ def attempt_note(status, attempt: int) -> str:
 
 
 class WriteLog:
-    """The on_response hook of a rollout target's client."""
+    """The on_response hook of a rollout target's client, and the target's events not yet written."""
 
     def __init__(self, on_any_answer=None):
         self.on_any_answer = on_any_answer
-        self.attempts = []
+        self.attempts = []  # the current step's write attempts
+        self.events = []  # the audit events of the steps that ended, until write()
         self.applied = 0  # write attempts answered 2xx, for the target's figures
 
     def __call__(self, method, path, status, duration_ms, attempt):
@@ -36,9 +43,10 @@ class WriteLog:
         if method in WRITE_METHODS:
             self.attempts.append((method, path, status, duration_ms, attempt))
 
-    def flush(self, step: dict, *, who: dict, object_id: str, object_type: str, location, agent, rollout,
-              note: str = "") -> int:
-        """Write the step's attempts as audit events (with `note`, if given, in their message); returns how many."""
+    def end_step(self, step: dict, *, who: dict, object_id: str, object_type: str, location, agent, rollout,
+                 note: str = "") -> int:
+        """The step's attempts become audit events (with `note`, if given, in their message), kept
+        for write(); returns how many."""
         events = []
         for method, path, status, duration_ms, attempt in self.attempts:
             refused = status is not None and 400 <= status < 500
@@ -55,5 +63,10 @@ class WriteLog:
                 duration_ms=int(duration_ms) if duration_ms is not None else None,
             ))
         self.attempts = []
-        record_many(events)
+        self.events += events
         return len(events)
+
+    def write(self) -> None:
+        """Add the events kept so far to the audit log."""
+        events, self.events = self.events, []
+        record_many(events)
