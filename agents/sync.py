@@ -114,7 +114,11 @@ def sync_location(location: Location) -> str:
     remote_agents = fetch_remote_agents(client)
     with transaction.atomic():
         counts = upsert_mirror(location, remote_agents)
-        refresh_drift(location)
+    # Drift is worked out from the mirror just committed, outside its transaction: on SQLite that
+    # transaction holds the one write lock every worker waits for, and drift is mostly reading
+    # and diffing. Should this fail, the flags are stale until the next sync, which the
+    # failure (recorded below) says.
+    refresh_drift(location)
     return (
         f"ok: {len(remote_agents)} agents; {counts['created']} new, {counts['changed']} changed, "
         f"{counts['gone']} gone; {client.requests_sent} requests"

@@ -34,13 +34,19 @@ def refresh_drift(location) -> int:
         actions_by_agent.setdefault(action.agent_id, []).append(
             {"id": action.hl_id, "type": action.type, "name": action.name, "details": action.details}
         )
-    drifted, in_step = [], []
+    drifted, turned = 0, {True: [], False: []}
     for agent in agents:
         snapshot = versions.get((agent.template_id, agent.template_version))
-        (drifted if snapshot is None or _drifted(agent, location, snapshot, actions_by_agent.get(agent.pk, [])) else in_step).append(agent.pk)
-    Agent.objects.filter(pk__in=drifted, drifted=False).update(drifted=True)
-    Agent.objects.filter(pk__in=in_step, drifted=True).update(drifted=False)
-    return len(drifted)
+        now_drifted = snapshot is None or _drifted(agent, location, snapshot, actions_by_agent.get(agent.pk, []))
+        drifted += now_drifted
+        if now_drifted != agent.drifted:
+            turned[now_drifted].append(agent.pk)
+    # Only the flags that turn are written (most syncs: none), each write checked against the
+    # flag as read, so an agent that turned meanwhile is left as the other writer set it.
+    for flag, pks in turned.items():
+        if pks:
+            Agent.objects.filter(pk__in=pks, drifted=not flag).update(drifted=flag)
+    return drifted
 
 
 def _drifted(agent, location, snapshot: dict, actions: list) -> bool:
