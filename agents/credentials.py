@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from agents.highlevel.client import HighLevelClient, refresh_access_token
+from agents.highlevel.client import refresh_access_token
 from agents.highlevel.errors import AuthError
 from agents.models import AgencyConnection, Location
 

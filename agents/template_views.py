@@ -14,7 +14,7 @@ from agents.forms import (
     ACTION_FORMS, ACTION_TYPE_LABELS, ActionJSONForm, AgentTemplateForm, FollowupSettingsForm, variables_formset,
 )
 from agents.forms.placeholders import variables_used
-from agents.models import ActionTemplate, Agent, AgentTemplate, AgentTemplateVersion, Location, Rollout
+from agents.models import ActionTemplate, Agent, AgentTemplate, Location
 from agents.rollout.versions import TEMPLATE_AGENT_FIELDS, compare_versions, save_new_version
 from backoffice.paging import SubqueryCount
 from backoffice.permissions import permission_required

@@ -40,6 +40,9 @@ def record_many(events: list[AuditEvent]) -> None:
             for event in chunk:
                 if event.pk is not None:
                     raise AppendOnlyError("Audit events cannot be changed.")
+                # As save() does: take the id of a related row saved since it was assigned (and
+                # refuse one never saved), e.g. the mirror row of an agent a rollout just created.
+                event._prepare_related_fields_for_save(operation_name="record")
                 # pre_save fills what the ORM would (the `at` of auto_now_add); get_db_prep_save adapts it.
                 params += [field.get_db_prep_save(field.pre_save(event, True), connection) for field in fields]
             cursor.execute(_insert_sql(connection.alias, len(chunk)), params)

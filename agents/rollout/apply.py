@@ -75,8 +75,9 @@ def apply_target(target_id: int, *, close_rollout=True) -> str:
              remaining=[])
     if not claimed:
         return "skipped: the target is not due (done, cancelled, waiting or running elsewhere)"
-    target = RolloutTarget.objects.select_related("rollout", "rollout__created_by", "location",
-                                                  "location__connection").get(pk=target_id)
+    # What a run reads on every target, no more: the agency connection is read only when a
+    # location token must be minted, the plan as confirmed only by a run that resumes one.
+    target = RolloutTarget.objects.select_related("rollout", "location").defer("plan").get(pk=target_id)
     run = TargetRun(target)
     try:
         # Unique per run: two runs (a task delivered twice) must never share the lease.
@@ -216,12 +217,14 @@ class TargetRun:
         if kind == "create_agent":
             answer = self._create(lambda: self.client.create_agent(step["payload"]))
             self.agent_id, self.remote_agent, self.remote_actions = str(answer["id"]), answer, {}
-            self.agent_row = mirroring.mirror_agent(self.location, answer, rollout=self.rollout, created=True)
+            # Its mirror row is written with the run's progress or its end (_save_new_agent).
+            self.agent_row = mirroring.unsaved_agent(self.location, answer)
             self.agent_created = True
             self.step_object = (self.agent_id, "agent")
         elif kind == "adopt_agent":
             self.agent_row = mirroring.mirror_agent(self.location, self.remote_agent, rollout=self.rollout)
-            record(AuditEvent.Verb.ROLLOUT, **self._who(), object_type="agent", object_id=self.agent_id,
+            record(AuditEvent.Verb.ROLLOUT, user=self.rollout.created_by, actor_label=self._who()["actor_label"],
+                   object_type="agent", object_id=self.agent_id,
                    object_repr=self.agent_row.name, location=self.location, agent=self.agent_row,
                    template_id=self.rollout.template_id, rollout=self.rollout,
                    message=" ".join([step["summary"] + "."] + self.notes))
@@ -266,7 +269,8 @@ class TargetRun:
     # --- records ---------------------------------------------------------------------------
 
     def _who(self) -> dict:
-        return {"user": self.rollout.created_by, "actor_label": f"rollout #{self.rollout.pk}"}
+        """The actor of the run's audit events: who started the rollout, by id (no user read)."""
+        return {"actor_id": self.rollout.created_by_id, "actor_label": f"rollout #{self.rollout.pk}"}
 
     def _save_progress(self, *, force=False, **extra) -> None:
         """At most once a second, with the audit events of the steps done since: a target's steps
@@ -274,6 +278,7 @@ class TargetRun:
         if not force and time.monotonic() - self.progress_saved_at < PROGRESS_EVERY_SECONDS:
             return
         self.progress_saved_at = time.monotonic()
+        self._save_new_agent()
         self.log.write()
         RolloutTarget.objects.filter(pk=self.target.pk).update(steps_done=self.steps_done, done_log=self.done_log, **extra)
 
@@ -281,6 +286,7 @@ class TargetRun:
         """The target's last word for this run, its figures included, in one statement (after
         the audit events still kept)."""
         client = self.client
+        self._save_new_agent()
         self.log.write()
         RolloutTarget.objects.filter(pk=self.target.pk).update(
             steps_done=self.steps_done, done_log=self.done_log, agent=self.agent_row,
@@ -288,6 +294,12 @@ class TargetRun:
             retries=F("retries") + (client.retries if client else 0),
             writes=F("writes") + self.log.applied, **fields,
         )
+
+    def _save_new_agent(self) -> None:
+        """The agent this run created gets its mirror row before any event naming it is written."""
+        if self.agent_row is not None and self.agent_row.pk is None:
+            self.agent_row = mirroring.mirror_agent(self.location, self.remote_agent, rollout=self.rollout,
+                                                    row=self.agent_row)
 
     def _mirror(self) -> None:
         """Keep the mirror as HighLevel now is, without a full sync (also after a failure)."""

@@ -5,23 +5,27 @@ result. Audit events for these writes are the REMOTE_WRITE ones the apply record
 rows change silently here, as they would after the next sync. A few statements per agent,
 whatever the number of actions: the database is shared by every worker.
 """
-from django.db import IntegrityError
 from django.utils import timezone
 
 from agents.models import Action, Agent
 from agents.sync import agent_values
-from backoffice.db import savepoint_if_nested
 
 
 _UNSET = object()
 
 
-def mirror_agent(location, payload: dict, *, rollout=None, in_sync=None, row: Agent | None = None, created=False,
+def unsaved_agent(location, payload: dict) -> Agent:
+    """The mirror row of an agent HighLevel just created, not written yet: audit events can name
+    it at once, and mirror_agent(row=...) inserts it later with everything the run learnt."""
+    return Agent(location=location, hl_id=str(payload["id"]), **agent_values(payload))
+
+
+def mirror_agent(location, payload: dict, *, rollout=None, in_sync=None, row: Agent | None = None,
                  followup_settings=_UNSET) -> Agent | None:
     """Upsert the agent from an answer; with `in_sync` set, also link it to the rollout's version.
 
-    Fewer statements when the caller knows more: `row`, the agent's mirror row, makes it one
-    UPDATE; `created` (HighLevel just made the agent) one INSERT.
+    One statement when the caller knows the agent's mirror row (`row`): an UPDATE, or for the
+    row of an agent just created (unsaved_agent) an INSERT.
     """
     if not payload or not payload.get("id"):
         return None
@@ -37,18 +41,25 @@ def mirror_agent(location, payload: dict, *, rollout=None, in_sync=None, row: Ag
             values["drifted"] = not in_sync
             if in_sync:
                 values["template_version"] = rollout.template_version
-    if row is not None and row.hl_id == str(payload["id"]) and Agent.objects.filter(pk=row.pk).update(**values):
-        for name, value in values.items():
-            setattr(row, name, value)
-        return row
-    if created:
-        try:
-            with savepoint_if_nested():
-                return Agent.objects.create(location=location, hl_id=str(payload["id"]), **values)
-        except IntegrityError:
-            pass  # a sync mirrored the new agent a moment ago: update its row below
+    if row is not None and row.hl_id == str(payload["id"]):
+        if row.pk is None:
+            return _insert_new_agent(row, values)
+        if Agent.objects.filter(pk=row.pk).update(**values):
+            for name, value in values.items():
+                setattr(row, name, value)
+            return row
     agent, _ = Agent.objects.update_or_create(location=location, hl_id=str(payload["id"]), defaults=values)
     return agent
+
+
+def _insert_new_agent(row: Agent, values: dict) -> Agent:
+    """Save unsaved_agent's row, the same object, so events already naming it get its id. One
+    INSERT … ON CONFLICT: a sync may have mirrored the new agent a moment ago."""
+    for name, value in values.items():
+        setattr(row, name, value)
+    Agent.objects.bulk_create([row], update_conflicts=True, unique_fields=["location", "hl_id"],
+                              update_fields=sorted(values))
+    return row
 
 
 def followup_settings_of(actions: list) -> dict | None:

@@ -153,7 +153,8 @@ def plan_target_by_id(target_id: int, *, close_planning=True) -> str:
 
     from .planner import plan_target
 
-    target = RolloutTarget.objects.select_related("location", "location__connection", "rollout").get(pk=target_id)
+    # The agency connection is read only when a location token must be minted.
+    target = RolloutTarget.objects.select_related("location", "rollout").get(pk=target_id)
     if target.status != TargetStatus.PLANNING:
         return f"skipped: target is {target.status}"
     tries = max(1, int(getattr(settings, "ROLLOUT_PLAN_TRIES", 3)))

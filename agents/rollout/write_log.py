@@ -13,7 +13,7 @@ takes the events with it; the run that resumes the target finds those writes don
 them then, one per step, with the answer unknown (apply.TargetRun._audit_writes_found_done).
 """
 from audit.models import AuditEvent
-from audit.services import actor_fields, record_many
+from audit.services import record_many
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -46,7 +46,7 @@ class WriteLog:
     def end_step(self, step: dict, *, who: dict, object_id: str, object_type: str, location, agent, rollout,
                  note: str = "") -> int:
         """The step's attempts become audit events (with `note`, if given, in their message), kept
-        for write(); returns how many."""
+        for write(); returns how many. `who`: the events' actor fields (actor_id, actor_label)."""
         events = []
         for method, path, status, duration_ms, attempt in self.attempts:
             refused = status is not None and 400 <= status < 500
@@ -54,7 +54,7 @@ class WriteLog:
                 self.applied += 1
             words = note or attempt_note(status, attempt)
             events.append(AuditEvent(
-                verb=AuditEvent.Verb.REMOTE_WRITE, **actor_fields(who.get("user"), who.get("actor_label", "")),
+                verb=AuditEvent.Verb.REMOTE_WRITE, **who,
                 object_type=object_type, object_id=object_id or "", object_repr=step["summary"][:300],
                 location=location, agent=agent, template_id=rollout.template_id, rollout=rollout,
                 changes={} if refused else (step.get("changes") or {}),

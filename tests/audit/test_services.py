@@ -74,3 +74,22 @@ def test_nothing_to_record_writes_nothing():
     with CaptureQueriesContext(connection) as queries:
         record_many([])
     assert queries.captured_queries == []
+
+
+def test_an_event_names_a_row_saved_after_it_was_made(about):
+    from agents.models import Agent
+
+    agent = Agent(location=about["location"], hl_id="agent-made-later", name="Made later")
+    event = remote_write(about, agent=agent)  # the rollout made the event before the mirror row
+    agent.save()
+    record_many([event])
+    assert AuditEvent.objects.get().agent_id == agent.pk
+
+
+def test_an_event_naming_a_row_never_saved_is_refused_and_nothing_is_written(about):
+    from agents.models import Agent
+
+    unsaved = Agent(location=about["location"], hl_id="agent-never-saved", name="Never saved")
+    with pytest.raises(ValueError, match="unsaved related object"):
+        record_many([remote_write(about), remote_write(about, agent=unsaved)])
+    assert not AuditEvent.objects.exists()
