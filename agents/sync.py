@@ -116,8 +116,8 @@ def sync_location(location: Location) -> str:
         counts = upsert_mirror(location, remote_agents)
     # Drift is worked out from the mirror just committed, outside its transaction: on SQLite that
     # transaction holds the one write lock every worker waits for, and drift is mostly reading
-    # and diffing. Should this fail, the flags are stale until the next sync, which the
-    # failure (recorded below) says.
+    # and diffing. Should it fail, the sync is recorded as failed (sync_location_by_id) and the
+    # flags stay as they were until the next sync.
     refresh_drift(location)
     return (
         f"ok: {len(remote_agents)} agents; {counts['created']} new, {counts['changed']} changed, "
