@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
+from django.test import override_settings
 from django_q.tasks import async_task, result
 
 from agents.highlevel.sandbox import SandboxServer, SandboxState
@@ -51,10 +52,34 @@ def q_cluster(workers: int, log_path: Path, env: dict | None = None):
     """A real `manage.py qcluster` in its own processes (its own process group), ready when the block starts.
 
     It runs with production settings (DEBUG off) and this process's keys, so it reads the tokens
-    seeded here; DEBUG's query log is not part of what is measured.
+    seeded here; DEBUG's query log is not part of what is measured. The settings in `env` hold in
+    this process too while the block runs: this process enqueues the cluster's work, and how many
+    items a task carries is a setting of the side that enqueues.
     """
+    with override_settings(**_as_settings(env or {})), _run_cluster(workers, log_path, env or {}) as process:
+        yield process
+
+
+def _as_settings(env: dict) -> dict:
+    """The environment entries that name a setting, as values of that setting's type."""
+    typed = {}
+    for name, text in env.items():
+        current = getattr(settings, name, None)
+        if isinstance(current, bool):
+            typed[name] = str(text).lower() in ("1", "true", "yes", "on")
+        elif isinstance(current, int):
+            typed[name] = int(float(text))
+        elif isinstance(current, float):
+            typed[name] = float(text)
+        elif isinstance(current, str):
+            typed[name] = str(text)
+    return typed
+
+
+@contextmanager
+def _run_cluster(workers: int, log_path: Path, env: dict):
     env = {**os.environ, "Q_WORKERS": str(workers), "DEBUG": "false", "SECRET_KEY": settings.SECRET_KEY,
-           "SECRETS_ENCRYPTION_KEYS": ",".join(settings.SECRETS_ENCRYPTION_KEYS), **(env or {})}
+           "SECRETS_ENCRYPTION_KEYS": ",".join(settings.SECRETS_ENCRYPTION_KEYS), **env}
     postpone_periodic_sync()
     with open(log_path, "a") as log:
         process = subprocess.Popen([sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "qcluster"],
@@ -73,10 +98,13 @@ def q_cluster(workers: int, log_path: Path, env: dict | None = None):
 
 
 def add_cluster_arguments(parser, *, items: str) -> None:
-    """--workers, --threads and --per-task: the shape of the q cluster a benchmark runs."""
-    parser.add_argument("--workers", type=int, default=8, help="q cluster worker processes (Q_WORKERS).")
-    parser.add_argument("--threads", type=int, default=4, help="Threads each worker runs a task's items on (TASK_THREADS).")
-    parser.add_argument("--per-task", type=int, default=8, help=f"{items} in one task.")
+    """--workers, --threads and --per-task: the shape of the q cluster a benchmark runs; by default
+    the shape the settings give a production cluster."""
+    parser.add_argument("--workers", type=int, default=settings.Q_WORKERS, help="q cluster worker processes (Q_WORKERS).")
+    parser.add_argument("--threads", type=int, default=settings.TASK_THREADS,
+                        help="Threads each worker runs a task's items on (TASK_THREADS).")
+    parser.add_argument("--per-task", type=int, default=settings.ROLLOUT_TARGETS_PER_TASK,
+                        help=f"{items} in one task (ROLLOUT_TARGETS_PER_TASK, SYNC_LOCATIONS_PER_TASK).")
 
 
 def cluster_env(options: dict) -> dict:

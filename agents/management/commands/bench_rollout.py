@@ -1,4 +1,4 @@
-"""python manage.py bench_rollout [--locations 1000] [--latency-ms 50] [--workers 8] [--threads 4] [--per-task 8]
+"""python manage.py bench_rollout [--locations 1000] [--latency-ms 50] [--workers 8] [--threads 5] [--per-task 10]
                                 [--loop-sample N]
 
 The issue's benchmark. The sandbox answers every call after a set latency; N locations are

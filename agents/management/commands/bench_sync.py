@@ -1,4 +1,4 @@
-"""python manage.py bench_sync [--locations 25] [--latency-ms 50] [--workers 8] [--threads 4] [--per-task 8]
+"""python manage.py bench_sync [--locations 25] [--latency-ms 50] [--workers 8] [--threads 5] [--per-task 10]
 
 A full sync of N sandbox locations through the real path (django-q2 tasks run by a q cluster),
 against a plain sequential loop over the same client doing the same reads: the script a user

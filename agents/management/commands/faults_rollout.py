@@ -55,7 +55,6 @@ class Command(BaseCommand):
             "ROLLOUT_RETRY_AFTER_SECONDS": "3",
             "ROLLOUT_MAX_ATTEMPTS": "6",
         }
-        settings.HIGHLEVEL_TIMEOUT = timeout
         faults = dict(error_rate=options["error_rate"], timeout_rate=options["timeout_rate"], timeout_seconds=hang,
                       drop_create_rate=options["drop_create_rate"])
         with benchmarks.sandbox(options["locations"], options["latency_ms"]) as server:

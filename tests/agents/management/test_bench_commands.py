@@ -2,6 +2,7 @@
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django_q.models import Task
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -19,11 +20,15 @@ def cluster_uses_the_test_database(monkeypatch):
 
 
 def test_bench_rollout_prints_both_tables_with_bound_ratio_and_loop(cluster_uses_the_test_database, capsys):
-    call_command("bench_rollout", locations=3, latency_ms=5, workers=2)
+    call_command("bench_rollout", locations=3, latency_ms=5, workers=2, threads=2, per_task=2)
     out = capsys.readouterr().out
     assert "Rollout of a template with 5 actions (plan + apply):" in out and "Full sync of those locations:" in out
     assert out.count("ratio to bound") == 2 and out.count("speed-up over loop") == 2
     assert "3 succeeded, 0 failed, 21 writes" in out and "3 synced, 0 failed" in out
+    # The shape asked for is the shape measured: this process enqueues, so it too takes --per-task.
+    assert "2 q workers x 2 threads (2 targets or locations a task)" in out
+    for label in ("plan targets", "apply targets", "sync locations"):
+        assert Task.objects.filter(name__startswith=label).count() == 2, label  # 3 items, 2 a task
 
 
 def test_faults_rollout_prints_its_checks_and_a_verdict(cluster_uses_the_test_database, capsys):
