@@ -59,7 +59,9 @@ class LocationLimiter:
             self._load_bucket()
         while True:
             now = self.clock()
-            if self._take_slot(now) or self._open_new_window(now):
+            # The last try: the window had ended, but another process opened the next one between
+            # our two statements; it has free slots, and waiting it out would cost a whole interval.
+            if self._take_slot(now) or self._open_new_window(now) or self._take_slot(now):
                 return
             wait = self._seconds_until_window_ends(now)
             logger.debug("Rate limit bucket %s is full; waiting %.2f s", self.key, wait)

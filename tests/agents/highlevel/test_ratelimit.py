@@ -95,6 +95,27 @@ def test_acquire_blocks_until_the_window_ends_when_it_is_full():
     assert row.used == 1 and row.window_started_at == time.now > started + 10
 
 
+def test_a_window_another_process_opened_a_moment_ago_is_used_at_once_not_waited_out():
+    # The interleaving the demo's first sync hit: this process finds the window ended, another
+    # opens the next one, and this process's attempt to open it finds it no longer ended. The
+    # new window has free slots: no reason to sleep through all of it (10 s).
+    time = FakeTime()
+    mine, theirs = limiter("agency:1", time), limiter("agency:1", time)
+    mine.acquire()
+    time.now += 11  # the window has ended
+    open_new_window = mine._open_new_window
+
+    def others_open_it_first(now):
+        mine._open_new_window = open_new_window  # once
+        theirs.acquire()
+        return open_new_window(now)
+
+    mine._open_new_window = others_open_it_first
+    mine.acquire()
+    assert time.sleeps == []
+    assert window("agency:1").used == 2
+
+
 def test_a_lower_remaining_count_means_someone_else_used_slots():
     time = FakeTime()
     bucket = limiter("location:shared", time)
