@@ -6,7 +6,6 @@ benchmark replaces every Location in it.
 """
 import os
 import signal
-import subprocess
 import sys
 import time
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ from django_q.tasks import async_task, result
 from agents.highlevel.sandbox import SandboxServer, SandboxState
 from agents.models import Location
 from backoffice.db import refresh_statistics
+from backoffice.processes import start_process_group, stop_process_groups
 
 
 @contextmanager
@@ -82,8 +82,8 @@ def _run_cluster(workers: int, log_path: Path, env: dict):
            "SECRETS_ENCRYPTION_KEYS": ",".join(settings.SECRETS_ENCRYPTION_KEYS), **env}
     postpone_periodic_sync()
     with open(log_path, "a") as log:
-        process = subprocess.Popen([sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "qcluster"],
-                                   stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        process = start_process_group([sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "qcluster"],
+                                      log=log, env=env)
     try:
         probe = async_task("math.copysign", 1, 1, save=True)
         if result(probe, wait=60_000) is None:
@@ -94,7 +94,7 @@ def _run_cluster(workers: int, log_path: Path, env: dict):
         finally:
             signal.signal(signal.SIGTERM, previous)
     finally:
-        stop_cluster(process)
+        stop_process_groups([process])
 
 
 def add_cluster_arguments(parser, *, items: str) -> None:
@@ -131,21 +131,6 @@ def postpone_periodic_sync() -> None:
 def _exit_on_sigterm(signum, frame):
     raise SystemExit(143)
 
-
-def stop_cluster(process, *, kill=False) -> None:
-    """Stop the cluster: SIGTERM to its main process (it stops its workers), or SIGKILL to its
-    whole process group when `kill` (or when it does not stop in time)."""
-    try:
-        if not kill:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                pass
-        os.killpg(process.pid, signal.SIGKILL)  # whatever is left: workers of a killed or stuck cluster
-    except ProcessLookupError:
-        pass
-    process.wait(timeout=30)
 
 
 def wait_until(condition, *, timeout: float, poll: float = 0.1) -> bool:

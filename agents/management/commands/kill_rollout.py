@@ -22,6 +22,7 @@ from django_q.tasks import async_task
 from agents import benchmarks
 from agents.models import Rollout, RolloutTarget
 from agents.rollout import services
+from backoffice.processes import stop_process_groups
 
 TargetStatus = RolloutTarget.Status
 
@@ -64,7 +65,7 @@ class Command(BaseCommand):
                     raise CommandError("Planning did not finish.")
                 services.confirm_rollout(rollout)
                 benchmarks.wait_until(lambda: self._done(rollout) >= options["kill_after"] * total, timeout=600, poll=0.02)
-                benchmarks.stop_cluster(cluster, kill=True)
+                stop_process_groups([cluster], kill=True)
                 killed_at = time.monotonic()
                 at_kill = self._statuses(rollout)
             if options["reap_at_start"]:

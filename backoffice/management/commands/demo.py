@@ -10,7 +10,6 @@ import json
 import os
 import secrets
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -19,6 +18,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+
+from backoffice.processes import start_process_group, stop_process_groups
 
 OAUTH_LOCATIONS = 5  # the last few demo locations get their tokens through the agency connection
 
@@ -36,12 +37,15 @@ class Command(BaseCommand):
         parser.add_argument("--locations", type=int, default=25)
         parser.add_argument("--latency-ms", type=int, default=0, help="Added latency of every sandbox answer.")
         parser.add_argument("--no-serve", action="store_true", help="Set everything up, sync once, then stop.")
+        parser.add_argument("--var-dir", type=Path, help="Where the logs and the sandbox's tokens go (default: var/).")
 
     def handle(self, *args, **options):
-        # Stopped by `kill` as well as by Ctrl-C: either way, take the children down with us.
-        signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
-        var = Path(settings.BASE_DIR) / "var"
-        var.mkdir(exist_ok=True)
+        # Stopped by Ctrl-C, by `kill` or by closing the terminal: each way, take the children down with us.
+        handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, _raise_keyboard_interrupt)
+        var = options["var_dir"] or Path(settings.BASE_DIR) / "var"
+        var.mkdir(parents=True, exist_ok=True)
         tokens_file = var / "sandbox-tokens.json"
         tokens_file.unlink(missing_ok=True)
         children = []
@@ -79,31 +83,31 @@ class Command(BaseCommand):
             ))
             while all(child.poll() is None for child in children):
                 time.sleep(1)
-            raise CommandError("A demo process stopped; see the logs in var/.")
+            raise CommandError(f"A demo process stopped; see the logs in {var}.")
         except KeyboardInterrupt:
             self.stdout.write("Stopping…")
         finally:
-            for child in children:
-                if child.poll() is None:
-                    child.send_signal(signal.SIGINT)
-            for child in children:
-                try:
-                    child.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    child.kill()
+            # A second Ctrl-C must not cut the stopping short and leave the children running.
+            for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+                signal.signal(signum, signal.SIG_IGN)
+            # The sandbox last, so that a sync still running ends as it would, not on a refused connection.
+            stop_process_groups(children[1:], grace_seconds=10)
+            stop_process_groups(children[:1], grace_seconds=10)
+            for signum, handler in handlers.items():  # as they were: a caller in-process (a test) goes on
+                signal.signal(signum, handler)
 
     def _spawn(self, manage_args, log_path, env=None):
+        """A child in its own process group (backoffice.processes): the terminal's Ctrl-C reaches
+        this command only, and this command stops each child once."""
         log = open(log_path, "w")  # noqa: SIM115 - lives as long as the child
-        return subprocess.Popen(
-            [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), *manage_args],
-            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
-        )
+        return start_process_group([sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), *manage_args],
+                                   log=log, env={**os.environ, **(env or {})})
 
     def _wait_for(self, tokens_file, sandbox, seconds=30):
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if sandbox.poll() is not None:
-                raise CommandError("The sandbox did not start; see var/sandbox.log.")
+                raise CommandError(f"The sandbox did not start; see {tokens_file.parent / 'sandbox.log'}.")
             if tokens_file.exists() and tokens_file.stat().st_size:
                 try:
                     return json.loads(tokens_file.read_text())
