@@ -65,10 +65,13 @@ def test_ctrl_c_stops_the_web_server_the_q_cluster_and_the_sandbox_even_when_pre
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "DEBUG": "true", "LOG_LEVEL": "WARNING"}
     env.pop("HIGHLEVEL_BASE_URL", None)
     # Its own process group, as a shell gives a command: the terminal's Ctrl-C goes to that group.
+    # And Ctrl-C on: a shell starts background commands with SIGINT ignored, and a suite run that
+    # way (CI, say) would hand that on to the demo.
     demo = subprocess.Popen(
         [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "demo", "--port", str(port),
          "--sandbox-port", str(_free_port()), "--locations", "3", "--var-dir", str(tmp_path)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         printed = []
