@@ -23,9 +23,10 @@ def record_many(events: list[AuditEvent]) -> None:
     transaction). The events are not given their ids.
 
     A rollout records an event for each remote write (a target's events go in together, with its
-    progress or its outcome), so this is the write the back office makes most. The statement is built once per row count from the model's fields:
-    Model.save() and bulk_create() compile it again for every event, which cost the worker more
-    than the INSERT itself (0.31 ms against 0.08 ms on PostgreSQL here, per event).
+    progress or its outcome), so this is the write the back office makes most. The statement is
+    built once per row count from the model's fields: Model.save() and bulk_create() compile it
+    again for every event, which cost the worker more than the INSERT itself (0.31 ms against
+    0.08 ms on PostgreSQL here, per event).
     """
     if not events:
         return
