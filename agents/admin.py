@@ -1,7 +1,8 @@
 """Admin for locations, credentials, the mirror, templates and rollouts.
 
-Secrets are write-only: a PIT, client secret or refresh token can be typed in but is never
-rendered back (not in a form, not in a list); lists say only whether one is set.
+Secrets are write-only for every role (backoffice.secret_admin): a PIT, client secret or refresh
+token can be typed in but is never rendered back, not in a form, a read-only view or a list;
+pages say only whether one is set.
 Changelists annotate their counts and select their foreign keys, so a page of a hundred rows
 costs the same few queries as a page of one; counts over big tables are subqueries
 (backoffice.paging.SubqueryCount), computed for the rows shown rather than for the whole table.
@@ -18,6 +19,7 @@ from audit.deletion_admin import request_deletion_action
 from agents.highlevel.schema import ACTION_TYPES, MODES
 from backoffice.paging import CappedCountAdminMixin, SubqueryCount
 from backoffice.permissions import AdminActionPermissions, ReadOnlyAdminMixin
+from backoffice.secret_admin import SecretFieldsForm, WriteOnlySecretsAdmin, secret_input
 from agents.rollout_admin import (
     ActionTemplateAdminForm, VersionedTemplateAdminMixin, bulk_update_action, roll_out_template_action,
 )
@@ -57,41 +59,6 @@ def _secret_is_set(field_name):
     return ExpressionWrapper(~Q(**{field_name: ""}), output_field=BooleanField())
 
 
-# --- Write-only secrets ----------------------------------------------------------------------
-
-def secret_input(label):
-    return forms.CharField(
-        label=label,
-        required=False,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-    )
-
-
-class SecretFieldsForm(forms.ModelForm):
-    """A ModelForm whose `secret_fields` are password inputs that never show the stored value.
-
-    Leaving one empty keeps what is stored; ticking its `remove_<name>` box clears it.
-    """
-
-    secret_fields: tuple[str, ...] = ()
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in self.secret_fields:
-            stored = bool(self.instance.pk and getattr(self.instance, name))
-            self.fields[name].help_text = "Set. Leave empty to keep it." if stored else "Not set."
-
-    def clean(self):
-        cleaned = super().clean()
-        for name in self.secret_fields:
-            if cleaned.get(f"remove_{name}"):
-                cleaned[name] = ""
-            elif not cleaned.get(name):
-                # An empty password box means "unchanged", not "erase".
-                cleaned[name] = getattr(self.instance, name) if self.instance.pk else ""
-        return cleaned
-
-
 class AgencyConnectionForm(SecretFieldsForm):
     secret_fields = ("client_secret", "refresh_token")
     client_secret = secret_input("Client secret")
@@ -117,7 +84,7 @@ class LocationForm(SecretFieldsForm):
 # --- Locations and credentials ---------------------------------------------------------------
 
 @admin.register(AgencyConnection)
-class AgencyConnectionAdmin(AdminActionPermissions, admin.ModelAdmin):
+class AgencyConnectionAdmin(WriteOnlySecretsAdmin, AdminActionPermissions, admin.ModelAdmin):
     form = AgencyConnectionForm
     list_display = ["name", "company_id", "client_id", "client_secret_state", "refresh_token_state", "refreshed_at", "location_count"]
     search_fields = ["name", "company_id", "client_id"]
@@ -165,7 +132,7 @@ class AgencyConnectionAdmin(AdminActionPermissions, admin.ModelAdmin):
 
 
 @admin.register(Location)
-class LocationAdmin(CappedCountAdminMixin, AdminActionPermissions, admin.ModelAdmin):
+class LocationAdmin(WriteOnlySecretsAdmin, CappedCountAdminMixin, AdminActionPermissions, admin.ModelAdmin):
     # The mixin's paginator reads a page's ids first (SQLite counted every location's agents for page 50).
     form = LocationForm
     list_display = ["name", "hl_id", "sync_status", "synced_at", "credentials", "connection", "active_agent_count"]

@@ -25,7 +25,7 @@ from agents.models import AgencyConnection, Agent, Location
 from audit.generation import fetch_generation
 from audit.models import AuditEvent, Generation, SoftDelete
 from tests.agents.rollout.conftest import make_template
-from tests.backoffice.role_fixtures import url_objects  # noqa: F401
+from tests.backoffice.role_fixtures import make_role_user, url_objects  # noqa: F401
 from tests.backoffice.test_url_permissions import ALL_URLS, EXPECTED, admin_model_names, url_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -178,7 +178,7 @@ def _revoked_token(hl_sandbox, location_id):
 @pytest.mark.django_db(transaction=False)
 def test_no_token_appears_in_pages_logs_audit_or_task_tables(
     hl_sandbox, sandbox_locations, manager_user, url_objects, all_logs, monkeypatch, settings,  # noqa: F811
-    django_capture_on_commit_callbacks,
+    django_capture_on_commit_callbacks, django_user_model,
 ):
     from django_q.conf import Conf
 
@@ -231,21 +231,19 @@ def test_no_token_appears_in_pages_logs_audit_or_task_tables(
     fetch_generation(generation_agent, message_id=message_id,
                      source=hl_sandbox.state.generations[message_id]["source"], user=manager_user)
 
-    # Every page, as a superuser, with real objects where there are some.
+    # Every page and admin view, as every role, with real objects where there are some.
     arguments = {**url_objects, "location_id": pit_location.pk, "agent_id": agent.pk,
                  "generation_id": Generation.objects.latest("pk").pk,
                  "models": {**url_objects["models"], type(manager_user): manager_user}}
     pages = {}
-    for key, route in ALL_URLS:
-        if key in admin_model_names() or EXPECTED.get(key, {}).get("GET") in (None, "405"):
-            continue
-        pages[key] = _body(client.get(url_for(key, route, arguments)))
-    for model, model_admin in admin.site._registry.items():
-        base = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
-        pages[base] = _body(client.get(base))
-        for pk in model_admin.get_queryset(_request(manager_user)).values_list("pk", flat=True)[:5]:
-            pages[f"{base}{pk}/change/"] = _body(client.get(f"{base}{pk}/change/"))
-    assert len(pages) > 60
+    for role in CRAWLED_ROLES:
+        user = manager_user if role == "manager" else make_role_user(django_user_model, role)
+        role_client = Client()
+        role_client.force_login(user)
+        role_pages = crawl_pages(role_client, arguments) | crawl_admin(role_client, user)
+        pages.update({f"{key} as {role}": body for key, body in role_pages.items()})
+        CRAWL_COUNTS[role] = len(role_pages)
+    assert min(CRAWL_COUNTS.values()) > 60, CRAWL_COUNTS
 
     stores = {
         "logs": all_logs.text + "\n".join(_log_record_text(record) for record in all_logs.records),
@@ -265,6 +263,40 @@ def test_no_token_appears_in_pages_logs_audit_or_task_tables(
     assert not leaks
 
 
+CRAWLED_ROLES = ("superuser", "manager", "approver", "viewer")
+CRAWL_COUNTS = {}  # role -> pages read, for the closing figures (pytest -s prints them)
+
+
+def crawl_pages(client, arguments):
+    """Every GET page of the back office's own URLs."""
+    pages = {}
+    for key, route in ALL_URLS:
+        if key in admin_model_names() or EXPECTED.get(key, {}).get("GET") in (None, "405"):
+            continue
+        pages[key] = _body(client.get(url_for(key, route, arguments)))
+    return pages
+
+
+def crawl_admin(client, user):
+    """Every admin view of every registered model: the list, the add page, and for a few rows the
+    change (or view) page, the history and the delete confirmation; and every changelist action's
+    first answer (an intermediate page, or the list with its message), for the rows it may take."""
+    pages = {}
+    request = _request(user)
+    for model, model_admin in admin.site._registry.items():
+        base = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        pages[base] = _body(client.get(base))
+        pages[f"{base}add/"] = _body(client.get(f"{base}add/"))
+        pks = list(model_admin.get_queryset(request).values_list("pk", flat=True)[:5])
+        for pk in pks:
+            for view in ("change", "history", "delete"):
+                pages[f"{base}{pk}/{view}/"] = _body(client.get(f"{base}{pk}/{view}/"))
+        for action in model_admin.get_actions(request):
+            response = client.post(base, {"action": action, "_selected_action": pks[:3]}, follow=True)
+            pages[f"{base} action {action}"] = _body(response)
+    return pages
+
+
 def _body(response):
     assert response.status_code in (200, 302, 403, 404), (response.request["PATH_INFO"], response.status_code)
     if getattr(response, "streaming", False):
@@ -273,7 +305,7 @@ def _body(response):
 
 
 def _request(user):
-    return type("Request", (), {"user": user, "GET": {}, "POST": {}})()
+    return type("Request", (), {"user": user, "GET": {}, "POST": {}, "method": "GET"})()
 
 
 def _log_record_text(record):
