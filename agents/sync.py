@@ -21,7 +21,7 @@ from agents.models import Action, Agent, Location
 from agents.models.mirror import AGENT_API_FIELDS
 from agents.rollout.drift import refresh_drift
 from audit.models import AuditEvent
-from audit.services import record, record_many
+from audit.services import actor_fields, record, record_many
 
 logger = logging.getLogger(__name__)
 
@@ -37,16 +37,27 @@ Status = Location.SyncStatus
 def enqueue_sync(location_ids, *, user=None) -> int:
     """Queue the syncs, a few locations per task (agents.batches).
 
-    Locations without credentials or already syncing are skipped."""
-    ids = list(
+    Locations without credentials or already syncing are skipped. A sync a user asked for ("Sync
+    now", the admin's action) is in the audit log under their name, one event per location queued;
+    the schedule's syncs are not (they happen every few minutes and change nothing by themselves).
+    """
+    queued = list(
         Location.objects.filter(pk__in=list(location_ids))
         .filter(Q(pit__gt="") | Q(connection__isnull=False))
         .exclude(sync_status__in=[Status.QUEUED, Status.RUNNING])
-        .values_list("pk", flat=True)
+        .values_list("pk", "hl_id", "name")
     )
-    if not ids:
+    if not queued:
         return 0
+    ids = [pk for pk, _hl_id, _name in queued]
     Location.objects.filter(pk__in=ids).update(sync_status=Status.QUEUED, sync_error="")
+    if user is not None and user.is_authenticated:
+        actor = actor_fields(user)
+        record_many([
+            AuditEvent(verb=AuditEvent.Verb.SYNC_REQUESTED, object_type="location", object_id=hl_id, object_repr=name,
+                       location_id=pk, **actor)
+            for pk, hl_id, name in queued
+        ])
     batches.enqueue("agents.tasks.sync_locations", ids, size=settings.SYNC_LOCATIONS_PER_TASK,
                     label="sync locations", group="sync")
     return len(ids)

@@ -24,6 +24,7 @@ class AuditEvent(models.Model):
         UPDATED = "updated", "Updated"
         GONE = "gone", "Gone remotely"
         REAPPEARED = "reappeared", "Reappeared remotely"
+        SYNC_REQUESTED = "sync_requested", "Sync requested"
         SYNC_FAILED = "sync_failed", "Sync failed"
         REMOTE_WRITE = "remote_write", "Remote write"
         ROLLOUT = "rollout", "Rollout"

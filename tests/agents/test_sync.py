@@ -141,6 +141,25 @@ def test_enqueue_skips_locations_without_credentials_or_already_syncing(hl_sandb
     assert Location.objects.get(pk=bare.pk).sync_status == Location.SyncStatus.NEVER
 
 
+@pytest.mark.django_db
+def test_a_sync_a_user_asks_for_is_audited_under_their_name_and_the_schedule_s_is_not(
+        hl_sandbox, sandbox_locations, manager_user):
+    first, second, busy = sandbox_locations[:3]
+    Location.objects.filter(pk=busy.pk).update(sync_status=Location.SyncStatus.RUNNING)
+
+    assert sync.enqueue_sync([first.pk, second.pk, busy.pk], user=manager_user) == 2
+
+    requested = AuditEvent.objects.filter(verb=AuditEvent.Verb.SYNC_REQUESTED).order_by("object_repr")
+    assert [(e.actor, e.actor_label, e.location_id, e.object_id) for e in requested] == sorted(
+        [(manager_user, manager_user.username, loc.pk, loc.hl_id) for loc in (first, second)],
+        key=lambda row: Location.objects.get(pk=row[2]).name)
+    assert requested[0].get_verb_display() == "Sync requested"
+
+    Location.objects.update(sync_status=Location.SyncStatus.OK)
+    sync.enqueue_sync_all()  # the schedule's
+    assert AuditEvent.objects.filter(verb=AuditEvent.Verb.SYNC_REQUESTED).count() == 2
+
+
 def test_a_second_worker_does_not_sync_a_location_already_being_synced(hl_sandbox, sandbox_locations):
     location = sandbox_locations[0]
     Location.objects.filter(pk=location.pk).update(sync_status=Location.SyncStatus.RUNNING)

@@ -184,6 +184,15 @@ def test_sync_now_calls_the_sync_service_for_that_location(manager, manager_user
     assert calls == [([location.pk], manager_user)]
 
 
+def test_sync_now_is_in_the_audit_trail_under_the_name_of_who_pressed_it(manager, manager_user):
+    location = make_location("Dental Care", pit=SECRET_PIT)
+
+    manager.post(reverse("agents:location_sync", args=[location.pk]), **HTMX)
+
+    trail = manager.get(reverse("audit:trail") + f"?location={location.pk}").content.decode()
+    assert "Sync requested" in trail and manager_user.username in trail
+
+
 def test_status_partial_stops_polling_once_synced(manager):
     location = make_location("Dental Care", pit=SECRET_PIT, sync_status="running")
     url = reverse("agents:location_sync_status", args=[location.pk])
