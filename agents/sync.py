@@ -17,6 +17,7 @@ from agents import batches
 from agents.credentials import MissingCredentials, describe_auth_failure
 from agents.gateway import location_client
 from agents.highlevel.errors import AuthError, HighLevelError
+from agents.highlevel.schema import AGENT_WRITE_ONLY_FIELDS
 from agents.models import Action, Agent, Location
 from agents.models.mirror import AGENT_API_FIELDS
 from agents.rollout.drift import refresh_drift
@@ -139,9 +140,14 @@ def sync_location(location: Location) -> str:
 # --- Upserting the mirror --------------------------------------------------------------------
 
 def agent_values(payload: dict) -> dict:
-    """Model values from an agent payload, read tolerantly: unknown enum values are kept."""
+    """Model values from an agent payload, read tolerantly: unknown enum values are kept.
+
+    A write-only field absent from the payload (HighLevel never returns it) is left out, so the
+    mirror keeps what the back office last wrote instead of reading it as false."""
     values = {}
     for api_name, field in AGENT_API_FIELDS.items():
+        if api_name in AGENT_WRITE_ONLY_FIELDS and api_name not in payload:
+            continue
         values[field] = _tolerant(field, payload.get(api_name))
     values["remote_created_at"] = str(payload.get("createdAt") or "")
     values["remote_updated_at"] = str(payload.get("updatedAt") or "")
@@ -192,12 +198,12 @@ def upsert_mirror(location: Location, remote_agents: list[dict]) -> dict:
         values = agent_values(payload)
         agent = existing.get(hl_id)
         if agent is None:
-            agent = Agent(location=location, hl_id=hl_id, raw=_without_actions(payload), synced_at=now, **values)
+            agent = Agent(location=location, hl_id=hl_id, raw=raw_payload(payload), synced_at=now, **values)
             to_create.append(agent)
             counts["created"] += 1
             continue
         changes = _diff(agent, values)
-        raw = _without_actions(payload)
+        raw = raw_payload(payload)
         reappeared = agent.state == Agent.State.GONE
         if changes or raw != agent.raw or reappeared:
             for field, (_, new) in changes.items():
@@ -238,10 +244,11 @@ def upsert_mirror(location: Location, remote_agents: list[dict]) -> dict:
     return counts
 
 
-def _without_actions(payload: dict) -> dict:
-    # Actions are mirrored as rows of their own; keeping them in the agent's raw payload too
-    # would make every action change look like an agent change.
-    return {k: v for k, v in payload.items() if k != "actions"}
+def raw_payload(payload: dict) -> dict:
+    """The agent's raw payload as the mirror keeps it. Actions are mirrored as rows of their own
+    (kept here too, every action change would look like an agent change); write-only fields are
+    not HighLevel's answer but what the back office last wrote, and live in their columns."""
+    return {k: v for k, v in payload.items() if k != "actions" and k not in AGENT_WRITE_ONLY_FIELDS}
 
 
 def upsert_actions(location, agents_by_hl_id: dict, remote_agents: list[dict], now) -> list:

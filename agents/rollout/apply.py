@@ -29,6 +29,7 @@ from audit.models import AuditEvent
 from audit.services import record
 
 from . import mirroring, waiting
+from .diffing import known_agent
 from .planner import ADOPT, action_key, plan_target
 from .write_log import WriteLog
 
@@ -215,7 +216,7 @@ class TargetRun:
 
     def _do(self, kind: str, step: dict) -> None:
         if kind == "create_agent":
-            answer = self._create(lambda: self.client.create_agent(step["payload"]))
+            answer = known_agent(self._create(lambda: self.client.create_agent(step["payload"])), step["payload"])
             self.agent_id, self.remote_agent, self.remote_actions = str(answer["id"]), answer, {}
             # Its mirror row is written with the run's progress or its end (_save_new_agent).
             self.agent_row = mirroring.unsaved_agent(self.location, answer)
@@ -231,9 +232,9 @@ class TargetRun:
         elif kind == "update_agent":
             answer = self.client.update_agent(step["agent_id"] or self.agent_id, step["payload"])
             if self.is_template:
-                self.remote_agent = answer
+                self.remote_agent = known_agent(answer, self.remote_agent, step["payload"])
             else:
-                row = mirroring.mirror_agent(self.location, answer)
+                row = mirroring.mirror_agent(self.location, known_agent(answer, step["payload"]))
                 self.agent_row = row if len(self.desired["agents"]) == 1 else None
         elif kind == "attach_action":
             answer = self._create(lambda: self.client.create_action(self.agent_id, step["payload"]))

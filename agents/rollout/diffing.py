@@ -2,6 +2,8 @@
 
 HighLevel is read tolerantly: a missing field, None and "" are the same empty text; 2 and 2.0
 are the same wait; channel lists compare as sets (their order means nothing to the service).
+Write-only fields (accepted, never returned) are compared with what the back office last wrote:
+`known_agent` puts them beside what HighLevel answered.
 """
 from agents.highlevel import schema
 
@@ -24,6 +26,18 @@ def normalized(field: str, value):
             return float(value)
         return None
     return "" if value is None else str(value)
+
+
+def known_agent(answer: dict, *written: dict | None) -> dict:
+    """The agent as the back office knows it: HighLevel's answer, with each write-only field as
+    last written (`written` in order, the newest last: e.g. the mirror's columns, then the body
+    just sent)."""
+    known = dict(answer)
+    for source in written:
+        for field in schema.AGENT_WRITE_ONLY_FIELDS:
+            if source and field in source:
+                known[field] = source[field]
+    return known
 
 
 def agent_field_changes(remote: dict, desired: dict) -> dict:

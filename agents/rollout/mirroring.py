@@ -8,7 +8,7 @@ whatever the number of actions: the database is shared by every worker.
 from django.utils import timezone
 
 from agents.models import Action, Agent
-from agents.sync import agent_values
+from agents.sync import agent_values, raw_payload
 
 
 _UNSET = object()
@@ -32,7 +32,7 @@ def mirror_agent(location, payload: dict, *, rollout=None, in_sync=None, row: Ag
     values = agent_values(payload)
     if followup_settings is not _UNSET:
         values["followup_settings"] = followup_settings
-    values.update(raw={k: v for k, v in payload.items() if k != "actions"}, synced_at=timezone.now(),
+    values.update(raw=raw_payload(payload), synced_at=timezone.now(),
                   state=Agent.State.ACTIVE)
     if rollout is not None and rollout.template_id:
         values["template_id"] = rollout.template_id

@@ -13,9 +13,14 @@ Plan.outcome says what happens to the location: "create", "adopt", "update", "un
 from dataclasses import dataclass, field
 
 from agents.highlevel.errors import NotFound
+from agents.highlevel.schema import AGENT_WRITE_ONLY_FIELDS
 from agents.models import Agent
+from agents.models.mirror import AGENT_API_FIELDS
 
-from .diffing import agent_field_changes, comparable_details, details_changes, update_payload
+from .diffing import agent_field_changes, comparable_details, details_changes, known_agent, update_payload
+
+# The mirror's columns of the fields HighLevel accepts and never returns: what the back office last wrote.
+_WRITE_ONLY_COLUMNS = {api: AGENT_API_FIELDS[api] for api in AGENT_WRITE_ONLY_FIELDS}
 
 CREATE, ADOPT, UPDATE, UNCHANGED, UNPLANNABLE = "create", "adopt", "update", "unchanged", "unplannable"
 OUTCOME_LABELS = {
@@ -41,8 +46,19 @@ class Plan:
 def plan_target(client, location, desired: dict, *, template_id=None) -> Plan:
     """Diff the desired config against a fresh read of the location through `client`."""
     if desired.get("kind") == "bulk_update":
-        return _plan_bulk_update(client, desired)
+        return _plan_bulk_update(client, location, desired)
     return _plan_template(client, location, desired, template_id or desired.get("template_id"))
+
+
+def _written(row: dict | None) -> dict:
+    """The write-only fields of a mirror row (from .values()), under HighLevel's names."""
+    return {api: row[column] for api, column in _WRITE_ONLY_COLUMNS.items()} if row else {}
+
+
+def _last_written(location, hl_ids) -> dict[str, dict]:
+    rows = Agent.objects.filter(location=location, hl_id__in=list(hl_ids)).order_by().values(
+        "hl_id", *_WRITE_ONLY_COLUMNS.values())
+    return {row["hl_id"]: _written(row) for row in rows}
 
 
 # --- Template rollouts ------------------------------------------------------------------------
@@ -53,19 +69,21 @@ def find_remote_agent(client, location, name: str, template_id) -> tuple[dict | 
     The mirror's link comes first; failing that an agent of the same name is adopted (the
     first rollout, or a create whose answer was lost). None when there is nothing to adopt.
     Duplicates are never resolved silently: the choice and the others are named in the notes.
+    The agent comes with its write-only fields as the mirror last wrote them (diffing.known_agent).
     """
     notes = []
     linked = list(
         Agent.objects.filter(location=location, template_id=template_id, state=Agent.State.ACTIVE)
-        .order_by("pk").values_list("hl_id", flat=True)
+        .order_by("pk").values("hl_id", *_WRITE_ONLY_COLUMNS.values())
     ) if template_id else []
-    for position, hl_id in enumerate(linked):
+    for position, row in enumerate(linked):
+        hl_id = row["hl_id"]
         try:
-            agent = client.get_agent(hl_id)
+            agent = known_agent(client.get_agent(hl_id), _written(row))
         except NotFound:
             notes.append(f"The linked agent {hl_id} no longer exists in HighLevel.")
             continue
-        others = [other for other in linked[position + 1:]]
+        others = [other["hl_id"] for other in linked[position + 1:]]
         if others:
             notes.append(f"Duplicate: {len(others) + 1} agents in this location are linked to this template "
                          f"({', '.join([hl_id] + others)}); {hl_id}, linked first, is the one kept up to date. "
@@ -80,7 +98,8 @@ def find_remote_agent(client, location, name: str, template_id) -> tuple[dict | 
         ids = [str(a.get("id")) for a in same_name]
         notes.append(f"Duplicate: {len(same_name)} agents are named “{name}” ({', '.join(ids)}); the oldest, "
                      f"{ids[0]}, is adopted and kept up to date. Delete the others in HighLevel.")
-    return client.get_agent(same_name[0]["id"]), True, notes
+    adopted_id = str(same_name[0]["id"])
+    return known_agent(client.get_agent(adopted_id), _last_written(location, [adopted_id]).get(adopted_id)), True, notes
 
 
 def _plan_template(client, location, desired: dict, template_id) -> Plan:
@@ -192,12 +211,13 @@ def _followup_steps(agent_id: str, remote_actions: list, desired: dict, notes: l
 
 # --- Bulk updates -----------------------------------------------------------------------------
 
-def _plan_bulk_update(client, desired: dict) -> Plan:
+def _plan_bulk_update(client, location, desired: dict) -> Plan:
     plan = Plan()
     changes_wanted = desired["changes"]
+    written = _last_written(location, [listed["id"] for listed in desired["agents"]])
     for listed in desired["agents"]:
         try:
-            remote = client.get_agent(listed["id"])
+            remote = known_agent(client.get_agent(listed["id"]), written.get(str(listed["id"])))
         except NotFound:
             plan.notes.append(f"Agent “{listed['name']}” no longer exists in HighLevel; skipped.")
             continue

@@ -167,3 +167,20 @@ def test_a_second_worker_does_not_sync_a_location_already_being_synced(hl_sandbo
     Location.objects.filter(pk=location.pk).update(sync_started_at=timezone.now())
     assert sync.sync_location_by_id(location.pk).startswith("skipped")
     assert not Agent.objects.filter(location=location).exists()
+
+
+@pytest.mark.django_db
+def test_a_sync_keeps_the_write_only_fields_as_the_back_office_last_wrote_them(hl_sandbox, sandbox_locations):
+    """HighLevel's documented answer has no respondToImages / respondToAudio: a sync must not read
+    their absence as false (a rollout would then write them again every time)."""
+    location = sandbox_locations[0]
+    agent = Agent.objects.create(location=location, hl_id="ag-1", name="Front desk", mode="off",
+                                 respond_to_images=True, respond_to_audio=True)
+    documented = {"id": "ag-1", "name": "Front desk", "mode": "auto-pilot"}
+
+    sync.upsert_mirror(location, [documented])
+
+    agent.refresh_from_db()
+    assert (agent.mode, agent.respond_to_images, agent.respond_to_audio) == ("auto-pilot", True, True)
+    assert "respondToImages" not in agent.raw
+    assert not AuditEvent.objects.filter(agent=agent, changes__has_key="respond_to_images").exists()

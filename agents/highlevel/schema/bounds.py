@@ -17,6 +17,10 @@ AGENT_BOOLEAN_FIELDS = (
     "isPrimary", "sleepEnabled", "respondToImages", "respondToAudio",
     "sleepOnManualMessage", "sleepOnWorkflowMessage",
 )
+# Accepted by create and update but absent from the documented answer (EmployeeResponseDTO):
+# they can be written, never read back. The engine compares them with what it last wrote and
+# never reports them as drift (tests/agents/highlevel/test_schema.py derives them from the document).
+AGENT_WRITE_ONLY_FIELDS = ("respondToImages", "respondToAudio")
 AGENT_FIELDS = frozenset((
     *AGENT_TEXT_FIELDS, *AGENT_BOOLEAN_FIELDS, "mode", "channels", "waitTime", "waitTimeUnit",
     "sleepTime", "sleepTimeUnit", "autoPilotMaxMessages", "knowledgeBaseIds",

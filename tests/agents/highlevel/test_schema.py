@@ -317,3 +317,14 @@ def test_followup_settings_rules(mutate, message):
 def test_the_settings_object_alone_can_be_checked():
     assert schema.followup_settings_errors({"dynamicChannelSwitching": True}) == []
     assert schema.followup_settings_errors({}) == ["dynamicChannelSwitching should not be empty"]
+
+
+def test_the_write_only_agent_fields_are_those_the_documented_answer_lacks(settings):
+    """Create and update accept them; EmployeeResponseDTO (get, create, update) does not return them."""
+    import json
+
+    document = json.loads((settings.HIGHLEVEL_OPENAPI_DIR / "apps" / "conversation-ai.json").read_text())
+    schemas = document["components"]["schemas"]
+    accepted = set(schemas["CreateEmployeeDto"]["properties"]) | set(schemas["UpdateEmployeeDto"]["properties"])
+    answered = set(schemas["EmployeeResponseDTO"]["properties"])
+    assert set(schema.AGENT_WRITE_ONLY_FIELDS) == (accepted - answered) & schema.AGENT_FIELDS

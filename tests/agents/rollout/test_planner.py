@@ -159,3 +159,46 @@ def test_two_agents_linked_to_the_template_keep_the_first_linked_and_say_so(temp
     plan = plan_target(client, location, desired)
     assert plan.agent_id == "ag-1"
     assert any(n.startswith("Duplicate: 2 agents in this location are linked") for n in plan.notes)
+
+
+# --- Write-only fields (accepted by HighLevel, absent from its documented answer) ---------------
+
+def as_documented(agent: dict) -> dict:
+    """The agent as HighLevel's documented answer (EmployeeResponseDTO) has it: no write-only fields."""
+    return {k: v for k, v in agent.items() if k not in ("respondToImages", "respondToAudio")}
+
+
+def documented_in_step(desired, template, location, *, last_written: bool):
+    client = FakeClient([as_documented(remote_agent_matching(desired))], {"ag-1": remote_actions_matching(desired)})
+    Agent.objects.create(location=location, hl_id="ag-1", name=desired["agent"]["name"], template=template,
+                         template_version=1, respond_to_images=last_written, respond_to_audio=last_written)
+    return client
+
+
+def test_a_write_only_field_is_compared_with_what_the_back_office_last_wrote(location):
+    from tests.agents.rollout.conftest import make_template
+
+    template = make_template(name="Sees photos", respond_to_images=True, respond_to_audio=True)
+    desired = desired_for_location(current_version(template).snapshot, location, template_id=template.pk)
+    assert desired["agent"]["respondToImages"] is True
+
+    written = documented_in_step(desired, template, location, last_written=True)
+    assert plan_target(written, location, desired, template_id=template.pk).steps == []  # a re-run writes nothing
+
+    Agent.objects.all().delete()
+    never_written = documented_in_step(desired, template, location, last_written=False)
+    plan = plan_target(never_written, location, desired, template_id=template.pk)
+    (step,) = plan.steps
+    assert step["changes"] == {"respondToImages": [False, True], "respondToAudio": [False, True]}
+    assert step["payload"]["respondToImages"] is True
+
+
+def test_a_bulk_update_of_a_write_only_field_compares_with_the_mirror(location):
+    agents = [Agent.objects.create(location=location, hl_id="a1", name="One", respond_to_images=True),
+              Agent.objects.create(location=location, hl_id="a2", name="Two", respond_to_images=False)]
+    client = FakeClient([{"id": "a1", "name": "One", "autoPilotMaxMessages": 20},
+                         {"id": "a2", "name": "Two", "autoPilotMaxMessages": 30}])
+    plan = plan_target(client, location, desired_for_bulk_update(agents, {"respondToImages": True}))
+    (step,) = plan.steps
+    assert step["agent_id"] == "a2"
+    assert step["changes"] == {"respondToImages": [False, True]}
