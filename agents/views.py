@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from agents import selectors, sync
+from agents.highlevel.schema import AGENT_WRITE_ONLY_FIELDS
 from agents.models import Agent, Location
 from agents.models.mirror import AGENT_API_FIELDS
 from backoffice.permissions import permission_required
@@ -157,5 +158,6 @@ def _labelled_agent_fields(agent):
     for api_name, field_name in AGENT_API_FIELDS.items():
         model_field = Agent._meta.get_field(field_name)
         label = str(model_field.verbose_name)
-        fields.append({"label": label[:1].upper() + label[1:], "api_name": api_name, "value": getattr(agent, field_name)})
+        fields.append({"label": label[:1].upper() + label[1:], "api_name": api_name, "value": getattr(agent, field_name),
+                       "write_only": api_name in AGENT_WRITE_ONLY_FIELDS})
     return fields

@@ -298,6 +298,8 @@ def test_agent_page_shows_every_mirrored_field_actions_and_history(manager):
     assert "Calendar id" in html and "cal-42" in html
     assert "alice" in html and "Updated" in html
     assert '<span class="before">off</span> → <span class="after">suggestive</span>' in html
+    # The two fields HighLevel never returns say whose value they show.
+    assert html.count("HighLevel accepts this setting but does not return it") == 2
     assert "Show raw payload" in html
 
 
