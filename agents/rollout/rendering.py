@@ -7,7 +7,12 @@ or a variable the location has no value for, raises MissingVariable naming it, s
 """
 import re
 
-PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
+# The braces and what lies between them, trimmed afterwards (`placeholder_name`). The earlier
+# `\{\{\s*([^{}]*?)\s*\}\}` let three quantifiers share the same spaces: an unclosed `{{` followed
+# by a run of spaces backtracked through every way of splitting the run (cubic in its length).
+# Here a single quantifier stops at the first brace, so each `{{` is scanned once, up to the next
+# brace: linear. `str.strip()` and the regex `\s` agree on what whitespace is (Py_UNICODE_ISSPACE).
+PLACEHOLDER = re.compile(r"\{\{([^{}]*)\}\}")
 _NAME = re.compile(r"^(location\.(name|id|timezone)|vars\.[A-Za-z_][A-Za-z0-9_]*)$")
 
 
@@ -43,7 +48,7 @@ def placeholders_in(value) -> set[str]:
     """Every placeholder name used anywhere in a (nested) value."""
     found = set()
     if isinstance(value, str):
-        found.update(match.group(1) for match in PLACEHOLDER.finditer(value))
+        found.update(placeholder_name(match) for match in PLACEHOLDER.finditer(value))
     elif isinstance(value, dict):
         for item in value.values():
             found |= placeholders_in(item)
@@ -53,9 +58,13 @@ def placeholders_in(value) -> set[str]:
     return found
 
 
+def placeholder_name(match) -> str:
+    return match.group(1).strip()
+
+
 def render_string(text: str, context: dict) -> str:
     def substitute(match):
-        name = match.group(1)
+        name = placeholder_name(match)
         if not _NAME.match(name):
             raise UnknownVariable(name)
         if name not in context or (name == "location.timezone" and not context[name]):
