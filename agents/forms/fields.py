@@ -10,6 +10,9 @@ from django import forms
 # "property details.foo should not exist", "each value in channels must be ...", "waitTime must ..."
 _MESSAGE_PREFIXES = ("property ", "each value in ")
 _CAMEL_WORD = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+# A field name in a schema message. One quantifier per run of letters: `[a-z]+[A-Za-z]*` tried every
+# split of a long key followed by "_" before giving up (quadratic), and keys come from typed JSON.
+_FIELD_NAME = re.compile(r"\b(?:details\.|followupSettings\.)?[a-z][A-Za-z]*(?:\.\d+)?(?:\.[a-zA-Z]+)?\b")
 
 
 class LinesField(forms.CharField):
@@ -56,7 +59,7 @@ def humanize(message: str) -> str:
 
     # The allowed values after ": " are shown as HighLevel spells them.
     head, colon, values = message.partition(": ")
-    head = re.sub(r"\b(?:details\.|followupSettings\.)?[a-z]+[A-Za-z]*(?:\.\d+)?(?:\.[a-zA-Z]+)?\b", _keep_plain(words), head)
+    head = _FIELD_NAME.sub(_keep_plain(words), head)
     text = head + colon + values
     return text[:1].upper() + text[1:]
 
