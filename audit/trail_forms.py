@@ -4,12 +4,30 @@ Templates and users are few enough to choose from a list. Locations, agents and 
 be thousands, so they are given by id: their pages link here with the id filled in, and the
 page names the chosen location, agent or rollout next to the field.
 """
+import datetime
+
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.validators import MaxValueValidator, MinValueValidator
 
 from agents.models import Agent, AgentTemplate, Location, Rollout
 from audit.models import AuditEvent
 from audit.selectors import TrailFilters
+
+# Wide enough for any event this back office can have written, narrow enough that the end of a
+# day (date_to + 1 day, in the site's time zone, then UTC) stays inside what datetime and both
+# databases hold: 9999-12-31 overflowed datetime and was a 500.
+EARLIEST_DATE = datetime.date(2000, 1, 1)
+LATEST_DATE = datetime.date(2999, 12, 31)
+
+
+class _TrailDateField(forms.DateField):
+    widget = forms.DateInput(attrs={"type": "date", "min": EARLIEST_DATE.isoformat(), "max": LATEST_DATE.isoformat()})
+
+    def __init__(self, **kwargs):
+        message = f"Give a date between {EARLIEST_DATE:%Y-%m-%d} and {LATEST_DATE:%Y-%m-%d}."
+        super().__init__(required=False, validators=[MinValueValidator(EARLIEST_DATE, message),
+                                                     MaxValueValidator(LATEST_DATE, message)], **kwargs)
 
 
 class _IdChoiceField(forms.ModelChoiceField):
@@ -37,8 +55,8 @@ class TrailFilterForm(forms.Form):
         get_user_model().objects.only("id", "username").order_by("username"), required=False, empty_label="Anyone"
     )
     verb = forms.ChoiceField(choices=[("", "Any change")] + AuditEvent.Verb.choices, required=False, label="What")
-    date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = _TrailDateField(label="From")
+    date_to = _TrailDateField(label="To")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

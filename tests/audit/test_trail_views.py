@@ -76,6 +76,12 @@ def test_filtering_by_template_and_user(manager, world, manager_user):
     ({"verb": "exploded"}, "Select a valid choice"),
     ({"date_from": "yesterday"}, "Enter a valid date."),
     ({"date_from": "2026-02-01", "date_to": "2026-01-01"}, "The end date is before the start date."),
+    # Dates past what a day's end can be computed for overflowed datetime (a 500).
+    ({"date_to": "9999-12-31"}, "Give a date between 2000-01-01 and 2999-12-31."),
+    ({"date_from": "0001-01-01"}, "Give a date between 2000-01-01 and 2999-12-31."),
+    ({"date_from": "1-01-01", "date_to": "9999-12-31"}, "Give a date between 2000-01-01 and 2999-12-31."),
+    ({"date_to": "99999-01-01"}, "Enter a valid date."),
+    ({"date_from": "9999-12-31T23:59"}, "Enter a valid date."),
 ])
 def test_bad_filter_input_is_a_form_error_not_a_500(manager, world, query, error):
     response = manager.get(TRAIL, query)
@@ -85,6 +91,25 @@ def test_bad_filter_input_is_a_form_error_not_a_500(manager, world, query, error
     assert response.context["rows"] == []  # nothing passes for a history the manager did not ask for
     export = manager.get(reverse("audit:trail_export", args=["csv"]), query)
     assert export.status_code == 400
+
+
+@pytest.mark.parametrize("export_format", ["csv", "json"])
+def test_an_export_with_a_date_out_of_range_is_a_400_that_says_why(manager, world, export_format):
+    response = manager.get(reverse("audit:trail_export", args=[export_format]), {"date_to": "9999-12-31"})
+
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/plain")
+    assert response.content.decode() == (
+        "The export filters are not valid: date_to: Give a date between 2000-01-01 and 2999-12-31.")
+
+
+def test_the_date_inputs_carry_the_range(manager):
+    page = manager.get(TRAIL).content.decode()
+    assert 'min="2000-01-01"' in page and 'max="2999-12-31"' in page
+
+
+def test_the_widest_range_lists_every_event(manager, world):
+    assert shown(manager.get(TRAIL, {"date_from": "2000-01-01", "date_to": "2999-12-31"})) == ["Reception", "Orders"]
 
 
 def test_htmx_gets_only_the_table(manager, world):
