@@ -13,6 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from agents.models import Agent, AgentTemplate, Location, Rollout
 from audit.models import AuditEvent
 from audit.selectors import TrailFilters
+from backoffice.ids import parse_id
 
 # Wide enough for any event this back office can have written, narrow enough that the end of a
 # day (date_to + 1 day, in the site's time zone, then UTC) stays inside what datetime and both
@@ -30,7 +31,20 @@ class _TrailDateField(forms.DateField):
                                                      MaxValueValidator(LATEST_DATE, message)], **kwargs)
 
 
-class _IdChoiceField(forms.ModelChoiceField):
+class _StrictIdChoiceField(forms.ModelChoiceField):
+    """A model chosen by id, where only ASCII digits within the key's range are an id: anything
+    else ("²", "١", 20 digits) is "no such choice" before it reaches the query."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not isinstance(value, self.queryset.model):
+            text = value.strip() if isinstance(value, str) else value
+            if parse_id(text) is None:
+                raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+            value = text
+        return super().to_python(value)
+
+
+class _IdChoiceField(_StrictIdChoiceField):
     """A model chosen by its id typed in (or carried in a link) rather than picked from a list."""
 
     widget = forms.NumberInput(attrs={"min": 1, "class": "id-input"})
@@ -42,16 +56,13 @@ class _IdChoiceField(forms.ModelChoiceField):
 
 class TrailFilterForm(forms.Form):
     # By id, like agents: a list of 5,000 locations took half a second to render (measure_pages).
-    location = forms.ModelChoiceField(
-        Location.objects.only("id", "name"), required=False, label="Location id",
-        widget=forms.NumberInput(attrs={"min": 1, "class": "id-input"}),
-    )
+    location = _IdChoiceField(Location.objects.only("id", "name"), noun="location", label="Location id")
     agent = _IdChoiceField(Agent.objects.only("id", "name", "location_id"), noun="agent", label="Agent id")
-    template = forms.ModelChoiceField(
+    template = _StrictIdChoiceField(
         AgentTemplate.objects.only("id", "name").order_by("name"), required=False, empty_label="Any template"
     )
     rollout = _IdChoiceField(Rollout.objects.only("id"), noun="rollout", label="Rollout #")
-    user = forms.ModelChoiceField(
+    user = _StrictIdChoiceField(
         get_user_model().objects.only("id", "username").order_by("username"), required=False, empty_label="Anyone"
     )
     verb = forms.ChoiceField(choices=[("", "Any change")] + AuditEvent.Verb.choices, required=False, label="What")

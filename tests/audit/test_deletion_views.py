@@ -177,6 +177,15 @@ def test_unknown_ids_and_wrong_methods_are_4xx_not_500(as_manager, synced_agent)
     assert as_manager.get(reverse("audit:agent_delete", args=[999])).status_code == 404
 
 
+@pytest.mark.parametrize("request_id", ["9223372036854775808", "9" * 19, "9" * 20, "9" * 400])
+@pytest.mark.parametrize("name", ["deletion_approve", "deletion_reject", "deletion_restore", "agent_restore", "agent_delete"])
+def test_ids_past_64_bits_are_404_not_an_overflow(as_manager, db, name, request_id):
+    # The <int:> converter let them through to `pk__in=[...]`, where SQLite raised OverflowError.
+    url = reverse(f"audit:{name}", args=[1]).replace("/1/", f"/{request_id}/")
+    assert as_manager.post(url, {"reason": "Gone"}).status_code == 404
+    assert not SoftDelete.objects.exists()
+
+
 def test_the_pages_need_a_login(client, db):
     response = client.get(reverse("audit:deletion_list"))
     assert response.status_code == 302 and "login" in response["Location"]

@@ -109,6 +109,13 @@ def test_missing_agent_or_generation_is_404(manager):
     assert manager.get(reverse("audit:generation_export", args=[987654])).status_code == 404
 
 
+@pytest.mark.parametrize("name", ["generation_lookup", "generation_detail", "generation_export"])
+@pytest.mark.parametrize("an_id", ["9223372036854775808", "9" * 20])
+def test_ids_past_64_bits_are_404_not_an_overflow(manager, name, an_id):
+    url = reverse(f"audit:{name}", args=[1]).replace("/1/", f"/{an_id}/")
+    assert manager.get(url).status_code == 404
+
+
 def test_generation_pages_do_not_accept_writes(manager, seeded):
     look_up(manager, seeded)
     kept = Generation.objects.get()
