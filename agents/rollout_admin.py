@@ -13,6 +13,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
 from agents.forms import ActionJSONForm, AdminRolloutForm, AgentTemplateForm, BulkUpdateForm
+from agents.forms.fields import BoundedJSONField
 from agents.highlevel import schema
 from agents.rollout import services
 from agents.rollout.versions import save_new_version
@@ -68,7 +69,7 @@ def bulk_update_action(modeladmin, request, queryset):
 class AgentTemplateAdminForm(AgentTemplateForm):
     """The editor's form plus the follow-up settings as JSON, checked by the same contract."""
 
-    followup_settings = forms.JSONField(
+    followup_settings = BoundedJSONField(
         required=False, widget=forms.Textarea(attrs={"rows": 6, "cols": 80}),
         help_text="The followupSettings object, e.g. {\"dynamicChannelSwitching\": true}; empty leaves agents alone.",
     )

@@ -13,7 +13,7 @@ from django import forms
 from agents.highlevel import schema
 from agents.models import ActionTemplate
 
-from .fields import LinesField, add_schema_errors, drop_empty
+from .fields import BoundedJSONField, LinesField, add_schema_errors, drop_empty
 from .placeholders import check_placeholders
 
 
@@ -210,7 +210,7 @@ class ActionJSONForm(forms.ModelForm):
     """The whole action as JSON, validated by the same contract (the admin inline uses it too)."""
 
     type = forms.ChoiceField(choices=_choices(schema.ACTION_TYPES))
-    details = forms.JSONField(widget=forms.Textarea(attrs={"rows": 14, "class": "code"}),
+    details = BoundedJSONField(widget=forms.Textarea(attrs={"rows": 14, "class": "code"}),
                               help_text="The action's details object, exactly as HighLevel receives it.")
 
     class Meta:

@@ -3,9 +3,12 @@
 The rules themselves live in agents.highlevel.schema; the forms build the payload HighLevel would
 receive, ask the schema, and hang each message on the field it names (`add_schema_errors`).
 """
+import json
+import math
 import re
 
 from django import forms
+from django.forms.fields import InvalidJSONInput, JSONString
 
 # "property details.foo should not exist", "each value in channels must be ...", "waitTime must ..."
 _MESSAGE_PREFIXES = ("property ", "each value in ")
@@ -89,3 +92,130 @@ def add_schema_errors(form: forms.Form, messages: list[str], field_for_path) -> 
 def drop_empty(values: dict) -> dict:
     """Leave out optional values the manager left empty: HighLevel gets only what was set."""
     return {key: value for key, value in values.items() if value not in (None, "", [])}
+
+
+# --- JSON typed by a manager -------------------------------------------------------------------
+
+JSON_MAX_LENGTH = 100_000
+JSON_MAX_DEPTH = 20
+# Ids and counts HighLevel takes are far below 15 digits; past 4,300 Python refuses to convert at all.
+JSON_MAX_INT_DIGITS = 15
+JSON_MAX_STRING_LENGTH = 20_000
+
+
+class _Refused(ValueError):
+    """Raised from inside json.loads by the parsing hooks; carries the manager-readable reason."""
+
+
+def _refuse_constant(name):
+    raise _Refused(f"{name} is not a JSON number (HighLevel accepts only finite numbers): use a number or a string.")
+
+
+def _bounded_int(text):
+    if len(text.lstrip("-")) > JSON_MAX_INT_DIGITS:
+        raise _Refused(f"A number may have at most {JSON_MAX_INT_DIGITS} digits.")
+    return int(text)
+
+
+def _finite_float(text):
+    value = float(text)
+    if not math.isfinite(value):
+        shown = text if len(text) <= 20 else text[:20] + "…"
+        raise _Refused(f"{shown} is too large a number.")
+    return value
+
+
+def _nested_deeper_than(text: str, limit: int) -> bool:
+    """Whether brackets outside strings nest past `limit`, found without parsing: json.loads
+    recurses once per level and would hit Python's recursion limit before we could look."""
+    depth, in_string, escaped = 0, False, False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
+def _string_problem(text: str, max_length: int) -> str:
+    if len(text) > max_length:
+        return f"A text in it is longer than {max_length:,} characters."
+    if "\x00" in text:
+        return "A text in it contains a NUL character (\\u0000), which cannot be stored."
+    if any("\ud800" <= char <= "\udfff" for char in text):
+        return "A text in it contains an unpaired surrogate (\\ud800-\\udfff), which is not a character."
+    return ""
+
+
+def _value_problem(value, max_string_length: int) -> str:
+    """The first string (key or value) in a parsed value that cannot be stored or sent, in words."""
+    if isinstance(value, str):
+        return _string_problem(value, max_string_length)
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        problem = (isinstance(key, str) and _string_problem(key, max_string_length)) or _value_problem(item, max_string_length)
+        if problem:
+            return problem
+    return ""
+
+
+def parse_json(text: str, *, max_length=JSON_MAX_LENGTH, max_depth=JSON_MAX_DEPTH,
+               max_string_length=JSON_MAX_STRING_LENGTH):
+    """Parse JSON a manager typed, within limits; raise ValidationError saying what is wrong."""
+    if len(text) > max_length:
+        raise forms.ValidationError(f"At most {max_length:,} characters of JSON (this is {len(text):,}).", code="too_long")
+    if _nested_deeper_than(text, max_depth):
+        raise forms.ValidationError(f"Nested more than {max_depth} levels deep.", code="too_deep")
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant, parse_int=_bounded_int, parse_float=_finite_float)
+    except _Refused as refused:
+        raise forms.ValidationError(str(refused), code="invalid") from None
+    except json.JSONDecodeError as error:
+        raise forms.ValidationError(f"Not valid JSON: {error.msg} (line {error.lineno}, column {error.colno}).",
+                                    code="invalid") from None
+    problem = _value_problem(value, max_string_length)
+    if problem:
+        raise forms.ValidationError(problem, code="invalid")
+    return value
+
+
+class BoundedJSONField(forms.JSONField):
+    """forms.JSONField for typed input: depth, size, digits and text are limited, NaN and Infinity
+    refused, and every refusal is a field error (forms.JSONField let RecursionError and the
+    integer-conversion ValueError through, a 500)."""
+
+    def __init__(self, *, max_depth=JSON_MAX_DEPTH, max_json_length=JSON_MAX_LENGTH,
+                 max_string_length=JSON_MAX_STRING_LENGTH, **kwargs):
+        self.limits = {"max_depth": max_depth, "max_length": max_json_length, "max_string_length": max_string_length}
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if self.disabled:
+            return value
+        if value in self.empty_values:
+            return None
+        if isinstance(value, (list, dict, int, float, JSONString)):
+            return value
+        converted = parse_json(str(value), **self.limits)
+        return JSONString(converted) if isinstance(converted, str) else converted
+
+    def bound_data(self, data, initial):
+        if self.disabled:
+            return initial
+        if data is None:
+            return None
+        try:
+            return parse_json(str(data), **self.limits)
+        except forms.ValidationError:
+            return InvalidJSONInput(data)  # shown back as typed

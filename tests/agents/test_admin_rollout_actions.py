@@ -120,3 +120,23 @@ def test_template_admin_refuses_bad_followup_settings(admin_client_logged):
         "actions-TOTAL_FORMS": "0", "actions-INITIAL_FORMS": "0",
     })
     assert response.status_code == 200 and "followup_settings" in response.context["adminform"].form.errors
+
+
+@pytest.mark.parametrize("field, value", [
+    ("actions-0-details", "[" * 5000 + "]" * 5000), ("actions-0-details", '{"stopBotDetectionType": NaN}'),
+    ("actions-0-details", '{"sleepTime": ' + "9" * 5000 + "}"), ("followup_settings", '{"a":' * 3000 + "1" + "}" * 3000),
+    ("followup_settings", '{"workingHours": [{"dayOfTheWeek": Infinity}]}'),
+])
+def test_template_admin_refuses_json_it_cannot_store_with_a_field_error(admin_client_logged, field, value):
+    response = admin_client_logged.post(reverse("admin:agents_agenttemplate_add"), {
+        "name": "Desk", "agent_name": "Desk", "mode": "off", "wait_time": "2", "wait_time_unit": "seconds",
+        "personality": "p", "goal": "g", "instructions": "i", "auto_pilot_max_messages": "75",
+        "actions-TOTAL_FORMS": "1", "actions-INITIAL_FORMS": "0", "actions-0-position": "1",
+        "actions-0-type": "stopBot", "actions-0-name": "Stop", "actions-0-details": '{"stopBotDetectionType": "Goodbye"}',
+        field: value,
+    })
+    assert response.status_code == 200
+    assert not AgentTemplate.objects.exists() and not ActionTemplate.objects.exists()
+    form_errors = response.context["adminform"].form.errors
+    inline_errors = response.context["inline_admin_formsets"][0].formset.errors[0]
+    assert (form_errors if field == "followup_settings" else inline_errors).get(field.removeprefix("actions-0-"))

@@ -128,6 +128,38 @@ def test_action_json_view_validates_and_saves(manager):
     assert action.details["workflowIds"] == ["w2"]
 
 
+@pytest.mark.parametrize("details, words", [
+    ("[" * 5000 + "]" * 5000, "levels deep"),
+    ('{"workflowIds": ["w1"], "triggerCondition": "asked", "n": ' + "1" * 5000 + "}", "at most 15 digits"),
+    ('{"workflowIds": ["w1"], "triggerCondition": "asked", "triggerMessage": NaN}', "not a JSON number"),
+    ('{"workflowIds": ["w1"], "triggerCondition": Infinity}', "not a JSON number"),
+])
+def test_action_json_view_refuses_json_it_cannot_store_with_a_field_error(manager, details, words):
+    template = make_template()
+    action = ActionTemplate.objects.create(template=template, type="triggerWorkflow", name="WF",
+                                           details={"workflowIds": ["w1"], "triggerCondition": "asked"})
+    url = reverse("agents:template_action_json", args=[template.pk, action.pk])
+    response = manager.post(url, {"type": "triggerWorkflow", "name": "WF", "details": details})
+    assert response.status_code == 200 and words in " ".join(response.context["form"].errors["details"])
+    action.refresh_from_db()
+    template.refresh_from_db()
+    assert action.details == {"workflowIds": ["w1"], "triggerCondition": "asked"} and template.version == 1
+
+
+def test_nan_is_refused_even_where_the_contract_takes_a_number(manager):
+    # NaN compares false with every bound, so the contract's range check alone would let it through.
+    template = make_template()
+    action = ActionTemplate.objects.create(template=template, type="stopBot", name="Stop", details={})
+    details = ('{"stopBotDetectionType": "Goodbye", "stopBotTriggerCondition": "bye", "reactivateEnabled": true, '
+               '"enabled": true, "stopBotExamples": ["bye", "ciao"], "finalMessage": "Bye", "sleepTime": %s, '
+               '"sleepTimeUnit": "hours"}')
+    url = reverse("agents:template_action_json", args=[template.pk, action.pk])
+    assert manager.post(url, {"type": "stopBot", "name": "Stop", "details": details % "NaN"}).status_code == 200
+    action.refresh_from_db()
+    assert action.details == {}
+    assert manager.post(url, {"type": "stopBot", "name": "Stop", "details": details % "2"}).status_code == 302
+
+
 def test_action_of_another_template_is_404(manager):
     template, other = make_template(), make_template("Other")
     action = ActionTemplate.objects.create(template=other, type="triggerWorkflow", name="WF", details={})
