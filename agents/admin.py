@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from agents import importing, sync
+from agents.forms import VariablesField
 from agents.highlevel.errors import HighLevelError
 from audit.deletion_admin import request_deletion_action
 from agents.highlevel.schema import ACTION_TYPES, MODES
@@ -75,6 +76,7 @@ class LocationForm(SecretFieldsForm):
     secret_fields = ("pit",)
     pit = secret_input("Private integration token")
     remove_pit = forms.BooleanField(label="Remove the stored token", required=False)
+    variables = VariablesField()  # an object of names to single values, parsed within limits
 
     class Meta:
         model = Location

@@ -6,6 +6,8 @@ the same transaction as the change, so a version always matches what was saved.
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import Count, Max, OuterRef, Q
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.lookups import Exact
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -15,6 +17,7 @@ from agents.forms import (
 )
 from agents.forms.placeholders import variables_used
 from agents.models import ActionTemplate, Agent, AgentTemplate, Location
+from agents.rollout.rendering import stored_variables
 from agents.rollout.versions import TEMPLATE_AGENT_FIELDS, compare_versions, save_new_version
 from backoffice.paging import SubqueryCount
 from backoffice.permissions import permission_required
@@ -106,7 +109,9 @@ def _locations_missing(names):
         return 0
     missing = Q()
     for name in names:
-        missing |= ~Q(variables__has_key=name) | Q(**{f"variables__{name}": ""})
+        # The key as an expression, not spliced into a lookup: `vars.a__contains` is a valid variable
+        # name, and "variables__a__contains" would be read as the contains lookup.
+        missing |= ~Q(variables__has_key=name) | Exact(KeyTextTransform(name, "variables"), "")
     return Location.objects.filter(missing).count()
 
 
@@ -240,8 +245,9 @@ def location_variables(request, location_id):
         messages.success(request, f"Variables of {location.name} saved.")
         return redirect("agents:location_variables", location.pk)
     used_by_templates = sorted(_variables_used_by_templates())
-    context = {"location": location, "formset": formset,
-               "missing": [name for name in used_by_templates if not (location.variables or {}).get(name)]}
+    stored, problem = stored_variables(location)
+    context = {"location": location, "formset": formset, "variables_problem": problem,
+               "missing": [name for name in used_by_templates if stored.get(name) in (None, "")]}
     return render(request, "agents/template_location_variables.html", context)
 
 

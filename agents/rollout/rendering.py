@@ -17,9 +17,10 @@ _NAME = re.compile(r"^(location\.(name|id|timezone)|vars\.[A-Za-z_][A-Za-z0-9_]*
 
 
 class MissingVariable(Exception):
-    def __init__(self, name: str, reason: str = ""):
+    def __init__(self, name: str, reason: str = "", *, why: str = ""):
         self.name = name
-        super().__init__(reason or f"The variable {{{{ {name} }}}} has no value in this location.")
+        reason = reason or f"The variable {{{{ {name} }}}} has no value in this location."
+        super().__init__(f"{reason} {why}" if why else reason)
 
 
 class UnknownVariable(MissingVariable):
@@ -31,14 +32,46 @@ class UnknownVariable(MissingVariable):
         )
 
 
+SCALARS = (str, int, float, bool)
+
+
+def stored_variables(location) -> tuple[dict, str]:
+    """The location's variables as {name: value}, and why some or all were set aside ("" if none).
+
+    The admin now refuses anything else, but a row saved earlier may hold a list or a string, or a
+    value that is itself a list or an object: those read as "no variables" rather than crash the
+    variables page or a rollout, and the reason is shown there and in the plan.
+    """
+    variables = location.variables
+    if variables is None or variables == {}:
+        return {}, ""
+    if not isinstance(variables, dict):
+        kind = "a list" if isinstance(variables, list) else f"a {type(variables).__name__}"
+        return {}, (f"The stored variables of this location are {kind}, not names and values, so none are used: "
+                    f"save its variables page again.")
+    usable = {key: value for key, value in variables.items() if value is None or isinstance(value, SCALARS)}
+    set_aside = sorted(set(variables) - set(usable))
+    if set_aside:
+        names = ", ".join(f"vars.{name}" for name in set_aside)
+        return usable, f"{names} of this location {'is' if len(set_aside) == 1 else 'are'} not a single value and not used."
+    return usable, ""
+
+
+class LocationContext(dict):
+    """The values a location renders with; `variables_problem` says why some were set aside."""
+
+    variables_problem = ""
+
+
 def context_for(location) -> dict:
     """The values a location renders with, under their placeholder names."""
-    values = {
+    values = LocationContext({
         "location.name": location.name or "",
         "location.id": location.hl_id or "",
         "location.timezone": location.timezone or "",
-    }
-    for key, value in (location.variables or {}).items():
+    })
+    variables, values.variables_problem = stored_variables(location)
+    for key, value in variables.items():
         if value is not None and str(value) != "":
             values[f"vars.{key}"] = str(value)
     return values
@@ -68,7 +101,8 @@ def render_string(text: str, context: dict) -> str:
         if not _NAME.match(name):
             raise UnknownVariable(name)
         if name not in context or (name == "location.timezone" and not context[name]):
-            raise MissingVariable(name)
+            why = getattr(context, "variables_problem", "") if name.startswith("vars.") else ""
+            raise MissingVariable(name, why=why)
         return context[name]
 
     return PLACEHOLDER.sub(substitute, text)

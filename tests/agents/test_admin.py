@@ -117,6 +117,21 @@ def test_location_form_keeps_the_stored_pit_when_left_empty_and_replaces_it_when
     assert location.pit == ""
 
 
+@pytest.mark.parametrize("variables", ["[1, 2]", '"calendar"', "3", '{"calendar_id": ["x"]}', '{"bad name": "x"}',
+                                       "[" * 5000, '{"n": ' + "9" * 5000 + "}"])
+def test_location_variables_that_are_not_names_to_values_are_a_field_error_and_change_nothing(admin_client, variables):
+    location = Location.objects.create(name="Clinic", hl_id="loc-1", variables={"calendar_id": "cal-1"})
+    url = reverse("admin:agents_location_change", args=[location.pk])
+    data = {"name": "Renamed", "hl_id": "loc-1", "timezone": "", "pit": "", "connection": "", "variables": variables}
+    response = admin_client.post(url, data)
+    assert response.status_code == 200 and response.context["adminform"].form.errors["variables"]
+    location.refresh_from_db()
+    assert (location.name, location.variables) == ("Clinic", {"calendar_id": "cal-1"})
+    assert admin_client.post(url, {**data, "variables": ""}).status_code == 302
+    location.refresh_from_db()
+    assert location.variables == {}
+
+
 def test_connection_form_keeps_both_secrets_when_left_empty(admin_client):
     connection_row = seed(0)
     url = reverse("admin:agents_agencyconnection_change", args=[connection_row.pk])

@@ -1,9 +1,11 @@
 """The editor's forms refuse what HighLevel would refuse, with the message on the right field."""
 import pytest
 
+from django import forms
+
 from agents.forms import (
     ACTION_FORMS, ActionJSONForm, AgentTemplateForm, BulkUpdateForm, FollowupSettingsForm, TemplateRolloutForm,
-    variables_formset,
+    VariablesField, variables_formset,
 )
 from agents.models import ActionTemplate, AgentTemplate, Location
 
@@ -235,3 +237,31 @@ def test_canary_needs_a_size():
     assert not form.is_valid() and "canary_size" in form.errors
     form = TemplateRolloutForm(data={"scope": "selected", "strategy": "all"})
     assert not form.is_valid() and "locations" in form.errors
+
+
+@pytest.mark.parametrize("text, words", [
+    ("[1, 2]", "this is a list"), ('"cal-1"', "this is text"), ("42", "this is a single value"),
+    ('{"calendar_id": ["a"]}', "must be a single value"), ('{"calendar_id": {"a": 1}}', "must be a single value"),
+    ('{"2bad": "x"}', "not a variable name"), ('{"has space": "x"}', "not a variable name"),
+    ('{"%s": "x"}' % ("a" * 101), "longer than 100"), ('{"a": "%s"}' % ("x" * 2001), "longer than 2,000"),
+    ("{%s}" % ", ".join(f'"v{n}": 1' for n in range(201)), "At most 200 variables"),
+    ('{"a": NaN}', "not a JSON number"), ('{"a": ' * 30 + "1" + "}" * 30, "levels deep"),
+])
+def test_variables_typed_as_json_must_be_names_to_single_values(text, words):
+    with pytest.raises(forms.ValidationError) as caught:
+        VariablesField().clean(text)
+    assert words in " ".join(caught.value.messages)
+
+
+def test_variables_typed_as_json_accept_names_to_scalars_and_empty_means_none():
+    field = VariablesField()
+    assert field.clean('{"calendar_id": "cal-1", "seats": 3, "open": true, "note": null}') == {
+        "calendar_id": "cal-1", "seats": 3, "open": True, "note": None}
+    assert field.clean("") == {} and field.clean("{}") == {}
+
+
+@pytest.mark.parametrize("stored", [["calendar_id"], "cal-1", {"calendar_id": ["a"], "ok": "v"}])
+def test_the_variables_rows_of_a_legacy_row_leave_out_what_is_not_a_value(stored):
+    location = Location(name="Acme", hl_id="loc-1", variables=stored)
+    initial = variables_formset(location).initial
+    assert initial == ([{"name": "ok", "value": "v"}] if isinstance(stored, dict) else [])

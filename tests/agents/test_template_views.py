@@ -212,3 +212,28 @@ def test_location_variables_editor(manager):
     bad = manager.post(url, {"vars-TOTAL_FORMS": "1", "vars-INITIAL_FORMS": "0", "vars-0-name": "bad name!", "vars-0-value": "x"})
     assert bad.status_code == 200
     assert manager.get(reverse("agents:location_variables", args=[999])).status_code == 404
+
+
+@pytest.mark.parametrize("stored", [["calendar_id", "x"], "calendar_id=x", {"calendar_id": {"a": 1}}])
+def test_variables_page_of_a_legacy_row_opens_says_why_and_saving_repairs_it(manager, stored):
+    location = Location.objects.create(name="Acme", hl_id="loc-acme")
+    Location.objects.filter(pk=location.pk).update(variables=stored)  # as saved before the admin checked
+    make_template(instructions="Calendar {{ vars.calendar_id }}")
+    url = reverse("agents:location_variables", args=[location.pk])
+    page = manager.get(url)
+    assert page.status_code == 200 and "not" in page.context["variables_problem"]
+    assert page.context["variables_problem"] in page.content.decode() and page.context["missing"] == ["calendar_id"]
+    saved = manager.post(url, {"vars-TOTAL_FORMS": "1", "vars-INITIAL_FORMS": "0", "vars-0-name": "calendar_id",
+                               "vars-0-value": "cal-1"})
+    assert saved.status_code == 302
+    location.refresh_from_db()
+    assert location.variables == {"calendar_id": "cal-1"}
+
+
+@pytest.mark.parametrize("name", ["a__contains", "a__isnull", "calendar__id__in"])
+def test_template_page_counts_missing_variables_whose_names_look_like_lookups(manager, name):
+    Location.objects.create(name="Acme", hl_id="loc-acme", variables=["legacy"])
+    Location.objects.create(name="Bright", hl_id="loc-bright", variables={name: "set"})
+    template = make_template(instructions="{{ vars.%s }}" % name)
+    response = manager.get(reverse("agents:template_detail", args=[template.pk]))
+    assert response.status_code == 200 and response.context["locations_missing"] == 1

@@ -53,6 +53,26 @@ def test_placeholders_in_lists_what_a_template_needs():
     assert placeholders_in({"a": ["{{ vars.a }}", {"b": "{{location.name}}"}]}) == {"vars.a", "location.name"}
 
 
+
+@pytest.mark.parametrize("stored, kind", [(["calendar_id", "cal-9"], "a list"), ("cal-9", "a str"), (7, "a int")])
+def test_variables_stored_as_something_else_than_an_object_read_as_none_and_say_why(stored, kind):
+    loc = location()
+    loc.variables = stored
+    assert render_for_location("Hello {{ location.name }}", loc) == "Hello Acme Dental"  # no vars used: fine
+    with pytest.raises(MissingVariable) as caught:
+        render_for_location("{{ vars.calendar_id }}", loc)
+    assert f"are {kind}, not names and values" in str(caught.value) and caught.value.name == "vars.calendar_id"
+
+
+def test_a_stored_value_that_is_a_list_or_an_object_is_not_used():
+    loc = location()
+    loc.variables = {"calendar_id": ["cal-9"], "hours": {"mon": "9-5"}, "team": "A", "seats": 3, "open": None}
+    assert render_for_location("{{ vars.team }} {{ vars.seats }}", loc) == "A 3"
+    with pytest.raises(MissingVariable) as caught:
+        render_for_location("{{ vars.calendar_id }}", loc)
+    assert "vars.calendar_id, vars.hours of this location are not a single value" in str(caught.value)
+    assert "vars.calendar_id" in str(caught.value) and caught.value.name == "vars.calendar_id"
+
 # --- Bad input: rendering stays linear in the text's length --------------------------------------
 
 MEGABYTE = 1_000_000

@@ -2,7 +2,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from agents.models import Agent, Rollout, RolloutTarget
+from agents.models import Agent, Location, Rollout, RolloutTarget
 from agents.rollout import services
 from agents.rollout.selectors import rollout_progress
 from audit.models import AuditEvent
@@ -59,6 +59,17 @@ def test_a_variable_without_value_makes_the_target_unplannable_with_the_reason(
     assert rollout.status == S.FINISHED
     target.refresh_from_db()
     assert target.status == T.UNPLANNABLE
+
+
+def test_a_location_whose_stored_variables_are_not_an_object_is_unplannable_in_words(
+        template, rollout_locations, tasks_inline, hl_sandbox, manager_user):
+    legacy = rollout_locations[0]
+    Location.objects.filter(pk=legacy.pk).update(variables=["calendar_id", "cal-1"])  # saved before the admin checked
+    legacy.refresh_from_db()
+    rollout = services.create_rollout(template, rollout_locations, user=manager_user, plan_inline=True)
+    target = rollout.targets.get(location=legacy)
+    assert target.status == T.UNPLANNABLE and "are a list, not names and values" in target.error
+    assert rollout.targets.exclude(location=legacy).filter(status=T.PLANNED).count() == len(rollout_locations) - 1
 
 
 def test_retry_one_or_all_failed_targets(template, rollout_locations, tasks_inline, hl_sandbox, manager_user, monkeypatch):
