@@ -15,9 +15,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from agents import selectors as page_selectors
 from agents.forms import BulkUpdateForm, TemplateRolloutForm
+from agents.forms.filters import AgentFilterForm, LocationFilterForm, read_filters
 from agents.models import Agent, AgentTemplate, Location, Rollout, RolloutTarget
 from agents.rollout import selectors, services
 from agents.rollout.planner import OUTCOME_LABELS
+from backoffice.ids import parse_id
 from backoffice.paging import SubqueryCount
 from backoffice.permissions import permission_required
 
@@ -57,7 +59,8 @@ def template_rollout(request, template_id):
     """Choose the locations (ticked, matching the search, or all) and the strategy."""
     template = get_object_or_404(AgentTemplate, pk=template_id)
     params = request.POST if request.method == "POST" else request.GET
-    search, sync_status = params.get("q", ""), params.get("status", "")
+    filters, refused = read_filters(LocationFilterForm, params)
+    search, sync_status = filters["q"], filters["status"]
     form = TemplateRolloutForm(request.POST if request.method == "POST" else None,
                                initial={"q": search, "status": sync_status})
     if request.method == "POST" and form.is_valid():
@@ -75,6 +78,9 @@ def template_rollout(request, template_id):
             else:
                 return redirect("agents:rollout_plan", rollout.pk)
     matching = page_selectors.location_list(search=search, sync_status=sync_status)
+    if refused:
+        matching = matching.none()
+        messages.error(request, refused)
     page = page_selectors.paginate(matching, params.get("page"), page_selectors.LOCATIONS_PER_PAGE)
     ticked = {str(pk) for pk in request.POST.getlist("locations")}
     query = request.GET.copy()
@@ -83,7 +89,7 @@ def template_rollout(request, template_id):
         "template": template, "form": form, "page": page, "search": search, "sync_status": sync_status,
         "status_choices": Location.SyncStatus.choices, "ticked": ticked, "query": query.urlencode(),
     }
-    return render(request, "agents/rollout_start.html", context)
+    return render(request, "agents/rollout_start.html", context, status=400 if refused else 200)
 
 
 def _chosen_locations(data) -> list:
@@ -188,7 +194,8 @@ def rollout_cancel(request, rollout_id):
 def rollout_retry(request, rollout_id):
     """Retry every failed target, or only the one named by `target`."""
     target = request.POST.get("target", "")
-    target_ids = [int(target)] if target.isdigit() else None
+    target_id = parse_id(target)
+    target_ids = [target_id] if target_id is not None else None
     if target and target_ids is None:
         messages.error(request, "That is not a target of this rollout.")
         return redirect("agents:rollout_detail", rollout_id)
@@ -223,12 +230,15 @@ def bulk_update(request):
     """Choose agents (filtered by name, location, mode, template), tick fields, give values."""
     params = request.POST if request.method == "POST" else request.GET
     # `agent_mode`, not `mode`: the form's own `mode` field is the new mode to set.
-    filters = {key: params.get(key, "") for key in ("q", "location", "agent_mode", "template")}
+    filters, refused = read_filters(AgentFilterForm, params)
     agents = _bulk_candidates(filters)
+    if refused:
+        agents = agents.none()
+        messages.error(request, refused)
     form = BulkUpdateForm(request.POST if request.method == "POST" else None)
-    chosen_ids = {value for value in request.POST.getlist("agents") if value.isdigit()}
+    chosen_ids = {str(pk) for pk in map(parse_id, request.POST.getlist("agents")) if pk is not None}
     agent_error = ""
-    if request.method == "POST":
+    if request.method == "POST" and not refused:  # a request with refused input changes nothing
         form_ok = form.is_valid()
         chosen = services.agents_for_bulk_update(chosen_ids) if chosen_ids else []
         if not chosen:
@@ -249,7 +259,7 @@ def bulk_update(request):
         "templates": AgentTemplate.objects.only("pk", "name").order_by("name"),
         "modes": ("off", "suggestive", "auto-pilot"),
     }
-    return render(request, "agents/bulk_update.html", context)
+    return render(request, "agents/bulk_update.html", context, status=400 if refused else 200)
 
 
 def _bulk_candidates(filters):
@@ -264,12 +274,13 @@ def _bulk_candidates(filters):
     # A location id (links from a location) or a part of its name: thousands of locations make
     # a poor <select>.
     location = filters["location"].strip()
-    if location.isdigit():
-        agents = agents.filter(location_id=int(location))
+    location_id, template_id = parse_id(location), parse_id(filters["template"])
+    if location_id is not None:
+        agents = agents.filter(location_id=location_id)
     elif location:
         agents = agents.filter(location__name__icontains=location)
     if filters["agent_mode"]:
         agents = agents.filter(mode=filters["agent_mode"])
-    if filters["template"].isdigit():
-        agents = agents.filter(template_id=int(filters["template"]))
+    if template_id is not None:
+        agents = agents.filter(template_id=template_id)
     return agents

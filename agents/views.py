@@ -13,8 +13,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from agents import selectors, sync
 from agents.highlevel.schema import AGENT_WRITE_ONLY_FIELDS
+from agents.forms.filters import LocationFilterForm, read_filters
 from agents.models import Agent, Location
 from agents.models.mirror import AGENT_API_FIELDS
+from backoffice.ids import parse_id
 from backoffice.permissions import permission_required
 
 
@@ -35,9 +37,12 @@ def _get_agent_or_404(agent_id):
 @require_GET
 @permission_required("agents.view_location")
 def location_list(request):
-    search = request.GET.get("q", "")
-    sync_status = request.GET.get("status", "")
+    filters, refused = read_filters(LocationFilterForm, request.GET)
+    search, sync_status = filters["q"], filters["status"]
     locations = selectors.location_list(search=search, sync_status=sync_status)
+    if refused:
+        locations = locations.none()
+        messages.error(request, refused)
     page = selectors.paginate(locations, request.GET.get("page"), selectors.LOCATIONS_PER_PAGE)
 
     # The query string without `page`, for the pagination links.
@@ -53,7 +58,7 @@ def location_list(request):
     template = "agents/location_list.html"
     if request.htmx and not request.htmx.boosted:
         template = "agents/_location_table.html"
-    return render(request, template, context)
+    return render(request, template, context, status=400 if refused else 200)
 
 
 @require_POST
@@ -93,7 +98,7 @@ def _render_sync_fragment(request, location_id):
 def location_sync_many(request):
     """'Sync selected' / 'Sync all shown' from the list; a plain form post, then back to the list."""
     field = "shown" if request.POST.get("scope") == "shown" else "selected"
-    location_ids = [int(value) for value in request.POST.getlist(field) if value.isdigit()]
+    location_ids = [pk for pk in map(parse_id, request.POST.getlist(field)) if pk is not None]
     back = _safe_next(request, reverse("agents:location_list"))
     if not location_ids:
         messages.warning(request, "No locations were selected.")

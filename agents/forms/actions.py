@@ -13,7 +13,10 @@ from django import forms
 from agents.highlevel import schema
 from agents.models import ActionTemplate
 
-from .fields import BoundedJSONField, LinesField, add_schema_errors, drop_empty
+from .fields import (
+    DETAIL_TEXT_MAX_LENGTH, ID_MAX_LENGTH, JSON_MAX_INT_DIGITS, NAME_MAX_LENGTH, BoundedJSONField, LinesField,
+    add_schema_errors, drop_empty, limit_length,
+)
 from .placeholders import check_placeholders
 
 
@@ -26,13 +29,22 @@ def _choices(values, blank=None):
     return ([("", blank)] + choices) if blank is not None else choices
 
 
-def _text(label=None, *, rows=None, required=False, help_text=""):
+def _text(label=None, *, rows=None, required=False, help_text="", max_length=DETAIL_TEXT_MAX_LENGTH):
     widget = forms.Textarea(attrs={"rows": rows}) if rows else forms.TextInput
-    return forms.CharField(label=label, required=required, widget=widget, help_text=help_text)
+    return forms.CharField(label=label, required=required, widget=widget, help_text=help_text, max_length=max_length)
+
+
+def _id(label=None, *, help_text=""):
+    return _text(label, help_text=help_text, max_length=ID_MAX_LENGTH)
+
+
+# The largest whole number the JSON view takes back (BoundedJSONField), so what one view saves the
+# other can edit.
+MAX_WHOLE_NUMBER = 10**JSON_MAX_INT_DIGITS - 1
 
 
 def _sleep_time():
-    return forms.IntegerField(required=False, min_value=1, label="Sleep time")
+    return forms.IntegerField(required=False, min_value=1, max_value=MAX_WHOLE_NUMBER, label="Sleep time")
 
 
 def _sleep_unit():
@@ -53,6 +65,7 @@ class ActionForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        limit_length(self.fields["name"], NAME_MAX_LENGTH)
         details = self.instance.details if self.instance.pk and self.instance.type == self.action_type else {}
         # Keep what this form does not edit, so the structured view never drops a power user's keys.
         self.kept_details = {key: value for key, value in details.items() if key not in self.detail_keys}
@@ -112,7 +125,7 @@ class TriggerWorkflowForm(ActionForm):
 class UpdateContactFieldForm(ActionForm):
     action_type = "updateContactField"
     detail_keys = ("contactFieldId", "description", "contactUpdateExamples")
-    contact_field_id = _text("Contact field id")
+    contact_field_id = _id("Contact field id")
     description = _text(rows=3, help_text="What the field holds, so the agent knows what to capture.")
     contact_update_examples = LinesField(label="Examples", help_text="One per line.")
 
@@ -123,7 +136,7 @@ class AppointmentBookingForm(ActionForm):
         "calendarId", "onlySendLink", "triggerWorkflow", "workflowIds", "sleepAfterBooking", "sleepTime",
         "sleepTimeUnit", "transferBot", "transferAgent", "rescheduleEnabled", "cancelEnabled",
     )
-    calendar_id = _text("Calendar id", help_text="Usually {{ vars.calendar_id }}: each location has its own.")
+    calendar_id = _id("Calendar id", help_text="Usually {{ vars.calendar_id }}: each location has its own.")
     only_send_link = forms.BooleanField(
         label="Only send the booking link", required=False,
         help_text="When ticked, the five options below must stay unticked.",
@@ -134,7 +147,7 @@ class AppointmentBookingForm(ActionForm):
     sleep_time = _sleep_time()
     sleep_time_unit = _sleep_unit()
     transfer_bot = forms.BooleanField(label="Transfer to another agent after booking", required=False)
-    transfer_agent = _text("Agent to transfer to", help_text="Needed when transferring.")
+    transfer_agent = _id("Agent to transfer to", help_text="Needed when transferring.")
     reschedule_enabled = forms.BooleanField(label="Allow rescheduling", required=False)
     cancel_enabled = forms.BooleanField(label="Allow cancelling", required=False)
 
@@ -166,7 +179,7 @@ class HumanHandOverForm(ActionForm):
     handover_type = forms.ChoiceField(label="Hand over when", choices=_choices(schema.HANDOVER_TYPES))
     trigger_condition = _text(rows=2)
     examples = LinesField(help_text="Needed for contactRequest and custom, one per line.")
-    assign_to_user_id = _text("Assign to user id")
+    assign_to_user_id = _id("Assign to user id")
     skip_assign_to_user = forms.BooleanField(required=False)
     create_task = forms.BooleanField(required=False)
     final_message = _text(rows=2)
@@ -181,7 +194,7 @@ class TransferBotForm(ActionForm):
     detail_keys = ("transferBotType", "transferToBot", "enabled", "transferBotTriggerCondition", "transferBotExamples")
     enabled = forms.BooleanField(required=False, initial=True)
     transfer_bot_type = forms.ChoiceField(label="Transfer type", choices=_choices(schema.TRANSFER_BOT_TYPES))
-    transfer_to_bot = _text("Agent to transfer to")
+    transfer_to_bot = _id("Agent to transfer to")
     transfer_bot_trigger_condition = _text("Trigger condition", rows=2, help_text="Needed for Custom.")
     transfer_bot_examples = LinesField(label="Examples", help_text="Custom needs at least 2, one per line.")
 
@@ -210,12 +223,17 @@ class ActionJSONForm(forms.ModelForm):
     """The whole action as JSON, validated by the same contract (the admin inline uses it too)."""
 
     type = forms.ChoiceField(choices=_choices(schema.ACTION_TYPES))
-    details = BoundedJSONField(widget=forms.Textarea(attrs={"rows": 14, "class": "code"}),
+    details = BoundedJSONField(max_string_length=DETAIL_TEXT_MAX_LENGTH,
+                               widget=forms.Textarea(attrs={"rows": 14, "class": "code"}),
                               help_text="The action's details object, exactly as HighLevel receives it.")
 
     class Meta:
         model = ActionTemplate
         fields = ["type", "name", "details"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit_length(self.fields["name"], NAME_MAX_LENGTH)
 
     def clean(self):
         cleaned = super().clean()

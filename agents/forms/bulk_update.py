@@ -7,7 +7,7 @@ from django import forms
 
 from agents.highlevel import schema
 
-from .fields import LinesField, add_schema_errors
+from .fields import NAME_MAX_LENGTH, PROMPT_MAX_LENGTH, LinesField, add_schema_errors
 from .placeholders import check_placeholders
 from .templates import TEMPLATE_API_FIELDS, _choices
 
@@ -52,10 +52,10 @@ class BulkUpdateForm(forms.Form):
     auto_pilot_max_messages = forms.IntegerField(
         min_value=schema.AUTO_PILOT_MAX_MESSAGES_MIN, max_value=schema.AUTO_PILOT_MAX_MESSAGES_MAX, required=False
     )
-    business_name = forms.CharField(required=False)
-    personality = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    goal = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    instructions = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 6}))
+    business_name = forms.CharField(required=False, max_length=NAME_MAX_LENGTH)
+    personality = forms.CharField(required=False, max_length=PROMPT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}))
+    goal = forms.CharField(required=False, max_length=PROMPT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}))
+    instructions = forms.CharField(required=False, max_length=PROMPT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 6}))
     knowledge_base_ids = LinesField(split_commas=True)
     respond_to_images = forms.BooleanField(required=False)
     respond_to_audio = forms.BooleanField(required=False)

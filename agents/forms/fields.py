@@ -8,6 +8,7 @@ import math
 import re
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.forms.fields import InvalidJSONInput, JSONString
 
 # "property details.foo should not exist", "each value in channels must be ...", "waitTime must ..."
@@ -18,13 +19,42 @@ _CAMEL_WORD = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _FIELD_NAME = re.compile(r"\b(?:details\.|followupSettings\.)?[a-z][A-Za-z]*(?:\.\d+)?(?:\.[a-zA-Z]+)?\b")
 
 
+# How much a manager may type. The contract (agents.highlevel.schema) bounds no text, so: names as
+# the lists and HighLevel's own pages show them, prompts with room for a long one, ids as HighLevel
+# spells them (or a {{ vars.NAME }} standing for one). A longer value is a field error, never a
+# varchar overflow in PostgreSQL or a text no agent needs.
+NAME_MAX_LENGTH = 200
+PROMPT_MAX_LENGTH = 20_000
+DESCRIPTION_MAX_LENGTH = 2_000
+DETAIL_TEXT_MAX_LENGTH = 5_000
+ID_MAX_LENGTH = 200
+LIST_MAX_ITEMS = 100
+LIST_ITEM_MAX_LENGTH = 1_000
+# As backoffice's query guard allows for `?q=`: the admin's searches and the pages' agree.
+SEARCH_MAX_LENGTH = 200
+
+
+def limit_length(field: forms.CharField, max_length: int) -> forms.CharField:
+    """Give a (model form's) text field this limit, in place of any limit it had."""
+    field.max_length = max_length
+    field.validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
+    field.validators.append(MaxLengthValidator(max_length))
+    field.widget.attrs["maxlength"] = str(max_length)
+    return field
+
+
 class LinesField(forms.CharField):
-    """A list of strings typed one per line (commas also separate, for short id lists)."""
+    """A list of strings typed one per line (commas also separate, for short id lists).
+
+    Limits count entries and the characters of each, checked here: CharField's own max_length and
+    NUL check would see the list, not the text (and a NUL inside a list broke PostgreSQL's jsonb).
+    """
 
     widget = forms.Textarea(attrs={"rows": 3})
 
-    def __init__(self, *, split_commas=False, **kwargs):
+    def __init__(self, *, split_commas=False, max_items=LIST_MAX_ITEMS, item_max_length=LIST_ITEM_MAX_LENGTH, **kwargs):
         self.split_commas = split_commas
+        self.max_items, self.item_max_length = max_items, item_max_length
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
 
@@ -35,8 +65,15 @@ class LinesField(forms.CharField):
 
     def to_python(self, value):
         text = super().to_python(value) or ""
+        if "\x00" in text:
+            raise forms.ValidationError("Null characters are not allowed.", code="null_characters_not_allowed")
         separators = r"[\n,]" if self.split_commas else r"\n"
-        return [item.strip() for item in re.split(separators, text) if item.strip()]
+        items = [item.strip() for item in re.split(separators, text) if item.strip()]
+        if len(items) > self.max_items:
+            raise forms.ValidationError(f"At most {self.max_items} entries (this has {len(items):,}).", code="too_many")
+        if any(len(item) > self.item_max_length for item in items):
+            raise forms.ValidationError(f"Each entry is at most {self.item_max_length:,} characters.", code="max_length")
+        return items
 
 
 def schema_path(message: str) -> list[str]:

@@ -2,8 +2,10 @@
 from django import forms
 
 from agents.highlevel import schema
+from backoffice.ids import parse_id
 
-from .actions import ActionForm, _choices
+from .actions import MAX_WHOLE_NUMBER, ActionForm, _choices
+from .fields import DETAIL_TEXT_MAX_LENGTH, ID_MAX_LENGTH
 
 MIN_STEP_ROWS = 3
 MAX_STEP_ROWS = 20
@@ -32,7 +34,7 @@ class AdvancedFollowupForm(ActionForm):
         self.step_rows = min(rows, MAX_STEP_ROWS)
         for row in range(1, self.step_rows + 1):
             self.fields[f"step_{row}_time"] = forms.IntegerField(
-                label=f"Step {row}: wait", required=False, min_value=1,
+                label=f"Step {row}: wait", required=False, min_value=1, max_value=MAX_WHOLE_NUMBER,
                 help_text="Minutes ≤ 60, hours ≤ 24, days ≤ 180.",
             )
             self.fields[f"step_{row}_unit"] = forms.ChoiceField(
@@ -41,9 +43,10 @@ class AdvancedFollowupForm(ActionForm):
             self.fields[f"step_{row}_ai_message"] = forms.BooleanField(
                 label=f"Step {row}: AI writes the message", required=False, initial=True
             )
-            self.fields[f"step_{row}_custom_message"] = forms.CharField(label=f"Step {row}: custom message", required=False)
+            self.fields[f"step_{row}_custom_message"] = forms.CharField(
+                label=f"Step {row}: custom message", required=False, max_length=DETAIL_TEXT_MAX_LENGTH)
             self.fields[f"step_{row}_workflow_id"] = forms.CharField(
-                label=f"Step {row}: workflow to trigger", required=False
+                label=f"Step {row}: workflow to trigger", required=False, max_length=ID_MAX_LENGTH
             )
         if not self.is_bound:
             for row, step in enumerate(existing, start=1):
@@ -61,8 +64,10 @@ class AdvancedFollowupForm(ActionForm):
         rows = 0
         for key in self.data:
             parts = key.split("_")
-            if len(parts) > 2 and parts[0] == "step" and parts[1].isdigit():
-                rows = max(rows, int(parts[1]))
+            # parse_id, not isdigit(): "step_²_time" passed isdigit() and then failed int().
+            row = parse_id(parts[1]) if len(parts) > 2 and parts[0] == "step" else None
+            if row is not None:
+                rows = max(rows, row)
         return rows
 
     def step_table(self):
@@ -102,8 +107,9 @@ class AdvancedFollowupForm(ActionForm):
     def field_for_path(self, path):
         if path and path[0] == "followupSequence":
             filled = self._filled_rows()
-            if len(path) >= 3 and path[1].isdigit() and int(path[1]) < len(filled):
-                row = filled[int(path[1])]
+            position = parse_id(path[1]) if len(path) >= 3 else None
+            if position is not None and position < len(filled):
+                row = filled[position]
                 column = {key: column for column, key in STEP_COLUMNS.items()}.get(path[2], "time")
                 return f"step_{row}_{column}"
             return "step_1_time"

@@ -3,6 +3,8 @@ from django import forms
 
 from agents.models import AgentTemplate, Location, Rollout
 
+from .fields import SEARCH_MAX_LENGTH
+
 
 class RolloutStrategyForm(forms.Form):
     strategy = forms.ChoiceField(choices=Rollout.Strategy.choices, initial=Rollout.Strategy.ALL_AT_ONCE,
@@ -28,7 +30,7 @@ class TemplateRolloutForm(RolloutStrategyForm):
               ("all", "All locations")]
     scope = forms.ChoiceField(choices=SCOPES, initial="selected", widget=forms.RadioSelect)
     locations = forms.ModelMultipleChoiceField(queryset=Location.objects.only("pk"), required=False)
-    q = forms.CharField(required=False)
+    q = forms.CharField(required=False, max_length=SEARCH_MAX_LENGTH)
     status = forms.ChoiceField(choices=[("", "any")] + list(Location.SyncStatus.choices), required=False)
 
     def clean(self):

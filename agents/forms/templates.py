@@ -11,13 +11,21 @@ from django import forms
 from agents.highlevel import schema
 from agents.models import AgentTemplate
 from agents.rollout.versions import TEMPLATE_AGENT_FIELDS
+from backoffice.ids import parse_id
 
-from .fields import LinesField, add_schema_errors
+from .fields import (
+    DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH, PROMPT_MAX_LENGTH, LinesField, add_schema_errors, limit_length,
+)
 from .placeholders import check_placeholders
 
 # The template's model fields under HighLevel's names (`agent_name` is the agent's name; no isPrimary).
 TEMPLATE_API_FIELDS = TEMPLATE_AGENT_FIELDS
 TEXT_FIELDS = ("agent_name", "business_name", "personality", "goal", "instructions")
+TEXT_LIMITS = {
+    "name": NAME_MAX_LENGTH, "description": DESCRIPTION_MAX_LENGTH, "agent_name": NAME_MAX_LENGTH,
+    "business_name": NAME_MAX_LENGTH, "personality": PROMPT_MAX_LENGTH, "goal": PROMPT_MAX_LENGTH,
+    "instructions": PROMPT_MAX_LENGTH,
+}
 
 
 def _choices(values, blank=None):
@@ -64,6 +72,11 @@ class AgentTemplateForm(forms.ModelForm):
             "agent_name": "May use {{ location.name }}, {{ location.id }}, {{ location.timezone }} or {{ vars.NAME }}.",
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field, max_length in TEXT_LIMITS.items():
+            limit_length(self.fields[field], max_length)
+
     def clean_sleep_time_unit(self):
         return self.cleaned_data.get("sleep_time_unit") or ""
 
@@ -99,6 +112,7 @@ class AgentTemplateForm(forms.ModelForm):
 # --- Follow-up settings ------------------------------------------------------------------------
 
 DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")  # 0 = Sunday
+HOURS_MAX_LENGTH = 200  # a day's ranges: "09:00-12:00, 13:00-17:00" is 24 characters
 _INTERVAL = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
 
 
@@ -129,7 +143,7 @@ class FollowupSettingsForm(forms.Form):
         super().__init__(*args, **kwargs)
         for index, day in enumerate(DAYS):
             self.fields[f"hours_{index}"] = forms.CharField(
-                label=day, required=False,
+                label=day, required=False, max_length=HOURS_MAX_LENGTH,
                 widget=forms.TextInput(attrs={"placeholder": "e.g. 09:00-12:00, 13:00-17:00"}),
             )
 
@@ -193,10 +207,10 @@ class FollowupSettingsForm(forms.Form):
     def _field_for_path(self, path):
         if not path:
             return None
-        if path[0] == "workingHours" and len(path) > 1 and path[1].isdigit():
+        position = parse_id(path[1]) if path[0] == "workingHours" and len(path) > 1 else None
+        if position is not None:
             # The message counts days by position in the list sent, not by day of the week.
             days = [index for index in range(len(DAYS)) if self.cleaned_data.get(f"intervals_{index}")]
-            position = int(path[1])
             return f"hours_{days[position]}" if position < len(days) else None
         return {
             "dynamicChannelSwitching": "dynamic_channel_switching",

@@ -265,3 +265,70 @@ def test_the_variables_rows_of_a_legacy_row_leave_out_what_is_not_a_value(stored
     location = Location(name="Acme", hl_id="loc-1", variables=stored)
     initial = variables_formset(location).initial
     assert initial == ([{"name": "ok", "value": "v"}] if isinstance(stored, dict) else [])
+
+
+# --- Lengths: every typed text has a limit, and going past it is a field error ------------------
+
+@pytest.mark.parametrize("field, limit", [
+    ("name", 200), ("description", 2000), ("agent_name", 200), ("business_name", 200),
+    ("personality", 20_000), ("goal", 20_000), ("instructions", 20_000),
+])
+def test_template_texts_have_limits(field, limit):
+    assert AgentTemplateForm(data={**VALID_TEMPLATE, field: "x" * limit}).is_valid()
+    form = AgentTemplateForm(data={**VALID_TEMPLATE, field: "x" * (limit + 1)})
+    assert not form.is_valid() and len(form.errors[field]) == 1 and f"at most {limit}" in form.errors[field][0]
+
+
+@pytest.mark.parametrize("typed, words", [
+    ("kb1\x00kb2", "Null characters"), ("\n".join(f"kb{n}" for n in range(101)), "At most 100 entries"),
+    ("x" * 1001, "at most 1,000 characters"),
+])
+def test_typed_lists_refuse_nul_too_many_and_too_long_entries(typed, words):
+    form = AgentTemplateForm(data={**VALID_TEMPLATE, "knowledge_base_ids": typed})
+    assert not form.is_valid() and words in form.errors["knowledge_base_ids"][0]
+
+
+@pytest.mark.parametrize("field, value", [
+    ("name", "x" * 201), ("trigger_condition", "x" * 5001), ("trigger_message", "x" * 5001),
+])
+def test_action_texts_have_limits(field, value):
+    data = {"name": "WF", "workflow_ids": "w1", "trigger_condition": "asked", field: value}
+    form = ACTION_FORMS["triggerWorkflow"](data=data, instance=ActionTemplate(template=AgentTemplate()))
+    assert not form.is_valid() and field in form.errors
+
+
+def test_action_ids_have_limits_and_json_detail_texts_too():
+    data = {"name": "Book", "calendar_id": "c" * 201}
+    form = ACTION_FORMS["appointmentBooking"](data=data, instance=ActionTemplate(template=AgentTemplate()))
+    assert not form.is_valid() and "at most 200" in form.errors["calendar_id"][0]
+    details = '{"workflowIds": ["w1"], "triggerCondition": "%s"}' % ("x" * 5001)
+    form = ActionJSONForm(data={"type": "triggerWorkflow", "name": "WF", "details": details})
+    assert not form.is_valid() and "longer than 5,000" in form.errors["details"][0]
+    form = ActionJSONForm(data={"type": "triggerWorkflow", "name": "x" * 201, "details": "{}"})
+    assert not form.is_valid() and "name" in form.errors
+
+
+@pytest.mark.parametrize("key", ["step_\u00b2_time", "step_" + "9" * 5000 + "_time", "step_\u0661_time"])
+def test_followup_step_rows_named_with_odd_digits_are_ignored_not_a_crash(key):
+    form = ACTION_FORMS["advancedFollowup"](data={"name": "F", "scenario_id": "contactIsBusy", key: "1"},
+                                            instance=ActionTemplate(template=AgentTemplate()))
+    assert not form.is_valid() and form.step_rows == 3
+
+
+def test_numbers_past_what_the_json_view_takes_back_are_refused():
+    form = ACTION_FORMS["stopBot"](data={"name": "S", "sleep_time": "9" * 16}, instance=ActionTemplate(template=AgentTemplate()))
+    assert not form.is_valid() and "sleep_time" in form.errors
+
+
+@pytest.mark.parametrize("field, limit", [("business_name", 200), ("personality", 20_000), ("instructions", 20_000)])
+def test_bulk_update_texts_have_limits(field, limit):
+    group = "business_name" if field == "business_name" else field
+    form = BulkUpdateForm(data={f"change_{group}": "on", field: "x" * (limit + 1)})
+    assert not form.is_valid() and f"at most {limit}" in form.errors[field][0]
+
+
+def test_working_hours_and_the_rollout_search_have_limits():
+    form = FollowupSettingsForm(data={"use_followup_settings": "on", "hours_1": "09:00-10:00, " * 30})
+    assert not form.is_valid() and "at most 200" in form.errors["hours_1"][0]
+    form = TemplateRolloutForm(data={"scope": "matching", "strategy": "all", "q": "x" * 201})
+    assert not form.is_valid() and "q" in form.errors

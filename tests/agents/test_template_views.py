@@ -55,6 +55,16 @@ def test_bad_input_shows_field_errors_not_a_500(manager):
     assert "must not be greater than 300" in response.context["form"].errors["wait_time"][0]
 
 
+@pytest.mark.parametrize("field, value", [
+    ("knowledge_base_ids", "kb1\x00kb2"),  # a NUL inside a JSON list: PostgreSQL's jsonb refused it (a 500)
+    ("personality", "p" * 20_001), ("agent_name", "a" * 201), ("name", "n" * 201), ("description", "d" * 2001),
+])
+def test_oversized_or_unstorable_text_is_a_field_error_on_both_databases(manager, field, value):
+    response = manager.post(reverse("agents:template_create"), {**TEMPLATE_POST, field: value})
+    assert response.status_code == 200 and field in response.context["form"].errors
+    assert not AgentTemplate.objects.exists()
+
+
 def test_each_save_bumps_the_version_and_keeps_the_earlier_one(manager):
     manager.post(reverse("agents:template_create"), TEMPLATE_POST)
     template = AgentTemplate.objects.get()
