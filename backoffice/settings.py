@@ -48,6 +48,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Refuses a NUL or an over-long search or value in the query string with a 400 page (saying
+    # why) before any view or admin query; inside the others, so that page gets their headers.
+    "backoffice.query_guard.QueryGuardMiddleware",
 ]
 
 ROOT_URLCONF = "backoffice.urls"

@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from audit.trail_forms import TrailFilterForm
 from tests.audit.trail_factories import day, make_agent, make_event, make_location, make_template
 
 pytestmark = pytest.mark.django_db
@@ -78,13 +79,9 @@ def test_filtering_by_template_and_user(manager, world, manager_user):
     ({"agent": "²"}, "There is no agent with that id."),
     ({"location": "①"}, "There is no location with that id."),
     ({"rollout": "١٢"}, "There is no rollout with that id."),
-    ({"agent": "99999999999999999999"}, "There is no agent with that id."),
-    ({"location": "9" * 5000}, "There is no location with that id."),
     ({"agent": "-1"}, "There is no agent with that id."),
     ({"template": "²"}, "Select a valid choice"),
-    ({"template": "99999999999999999999"}, "Select a valid choice"),
     ({"user": "１"}, "Select a valid choice"),
-    ({"user": "99999999999999999999"}, "Select a valid choice"),
     ({"verb": "exploded"}, "Select a valid choice"),
     ({"date_from": "yesterday"}, "Enter a valid date."),
     ({"date_from": "2026-02-01", "date_to": "2026-01-01"}, "The end date is before the start date."),
@@ -122,6 +119,21 @@ def test_the_date_inputs_carry_the_range(manager):
 
 def test_the_widest_range_lists_every_event(manager, world):
     assert shown(manager.get(TRAIL, {"date_from": "2000-01-01", "date_to": "2999-12-31"})) == ["Reception", "Orders"]
+
+
+@pytest.mark.parametrize("value", ["9223372036854775808", "99999999999999999999", "9" * 1000])
+@pytest.mark.parametrize("name", ["location", "agent", "template", "rollout", "user"])
+def test_ids_past_64_bits_are_refused_by_the_form_too(world, name, value):
+    # The page never gets them (backoffice.query_guard answers 400 first): the form holds alone.
+    form = TrailFilterForm({name: value})
+    assert not form.is_valid() and list(form.errors) == [name]
+
+
+@pytest.mark.parametrize("path", [TRAIL, reverse("audit:trail_export", args=["csv"])])
+def test_ids_past_64_bits_in_the_address_are_a_400_that_says_why(manager, path):
+    response = manager.get(path, {"agent": "99999999999999999999"})
+    assert response.status_code == 400
+    assert "is a number past any id" in response.content.decode()
 
 
 def test_an_id_with_spaces_around_still_filters(manager, world):
