@@ -8,7 +8,6 @@ piece as soon as it is made. Memory stays at about one chunk, whatever the numbe
 """
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterable, Iterator
 
@@ -17,6 +16,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from backoffice.spreadsheets import csv_row, csv_writer
 
 CHUNK_SIZE = 2000  # rows per database fetch
 ROWS_PER_PIECE = 500  # rows per piece of text handed to the server
@@ -60,7 +60,7 @@ def export_rows(events: QuerySet[AuditEvent], chunk_size: int = CHUNK_SIZE) -> I
 def csv_pieces(rows: Iterable[tuple]) -> Iterator[str]:
     """A header line, then the rows as CSV, ROWS_PER_PIECE rows per yielded string."""
     buffer = _LineBuffer()
-    writer = csv.writer(buffer)
+    writer = csv_writer(buffer)
     writer.writerow(COLUMN_NAMES)
     yield buffer.take()
     count = 0
@@ -111,7 +111,9 @@ def _csv_values(row: tuple) -> list:
     values[_AT] = _iso(values[_AT])
     changes = values[_CHANGES]
     values[_CHANGES] = json.dumps(changes, ensure_ascii=False, sort_keys=True, default=str) if changes else ""
-    return values
+    # Names, messages and HighLevel's ids are text from outside; a spreadsheet must not run them
+    # (backoffice.spreadsheets). The integer columns stay numbers, a negative duration too.
+    return csv_row(values)
 
 
 def _json_object(row: tuple) -> dict:
@@ -125,7 +127,7 @@ def _iso(moment) -> str:
 
 
 class _LineBuffer:
-    """A file-like object for csv.writer that collects lines until they are taken."""
+    """A file-like object for the csv writer that collects lines until they are taken."""
 
     def __init__(self):
         self._parts: list[str] = []

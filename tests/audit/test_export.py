@@ -98,3 +98,47 @@ def test_memory_does_not_grow_with_the_number_of_events():
         # the rows would make the peak grow about tenfold (and exceed the export's own size).
         assert large_peak < 1.5 * small_peak, (fmt, small_peak, large_peak)
         assert large_peak < large_bytes / 5, (fmt, large_peak, large_bytes)
+
+
+FORMULAS = ['=HYPERLINK("http://x","y")', "+1", "-2+3", "@SUM(A1)", "\t=1", "＝1+1"]
+
+
+def test_the_csv_endpoint_never_hands_a_spreadsheet_a_formula(client, manager_user):
+    # Agent and location names come from HighLevel as they were typed there.
+    client.force_login(manager_user)
+    location = make_location("@SUM(A1)", hl_id="-loc-1")
+    names = [*FORMULAS, 'Reception, front desk "main"']
+    for n, name in enumerate(names):
+        agent = make_agent(location, name, hl_id=f"ag-{n}")
+        make_event(location=location, agent=agent, object_repr=name, actor_label="+manager", message=name,
+                   http_status=200, duration_ms=181)
+
+    response = client.get("/audit/trail/export.csv")
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(content_of(response))))
+
+    assert [row["agent"] for row in rows] == [*("'" + name for name in FORMULAS), 'Reception, front desk "main"']
+    assert [row["object"] for row in rows] == [row["agent"] for row in rows]
+    assert [row["message"] for row in rows] == [row["agent"] for row in rows]
+    assert {row["location"] for row in rows} == {"'@SUM(A1)"}
+    assert {row["location_id"] for row in rows} == {"'-loc-1"}
+    assert {row["actor"] for row in rows} == {"'+manager"}
+    assert {(row["http_status"], row["duration_ms"]) for row in rows} == {("200", "181")}
+
+
+def test_numbers_we_write_stay_numbers_in_the_csv_even_when_negative():
+    row = [None] * len(export.COLUMN_NAMES)
+    row[export.COLUMN_NAMES.index("id")] = 7
+    row[export.COLUMN_NAMES.index("duration_ms")] = -181
+    row[export.COLUMN_NAMES.index("message")] = "-181"  # text: it could have come from HighLevel
+    header, line = "".join(export.csv_pieces([tuple(row)])).splitlines()
+    cells = dict(zip(header.split(","), next(csv.reader([line]))))
+    assert cells["id"] == "7" and cells["duration_ms"] == "-181" and cells["message"] == "'-181"
+
+
+def test_the_json_export_keeps_names_exactly(two_events):
+    # JSON is read by programs, not spreadsheets: nothing is prefixed there.
+    agent = make_agent(two_events[0].location, "=HYPERLINK(1)", hl_id="ag-x")
+    make_event(location=agent.location, agent=agent, object_repr="=HYPERLINK(1)")
+    data = json.loads(content_of(export.streaming_export(selectors.filtered_events(TrailFilters()), "json")))
+    assert data[-1]["agent"] == "=HYPERLINK(1)" and data[-1]["object"] == "=HYPERLINK(1)"
