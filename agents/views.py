@@ -113,8 +113,11 @@ def location_sync_many(request):
 
 
 def _safe_next(request, default):
+    """The page to go back to: a path on this site. Only paths: redirect() reads "0" or "a:b" (which
+    url_has_allowed_host_and_scheme lets through as relative) as a view name, and fails to find it."""
     next_url = request.POST.get("next") or request.GET.get("next")
-    if next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+    if (next_url and next_url.startswith("/")
+            and url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure())):
         return next_url
     return default
 

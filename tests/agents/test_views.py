@@ -243,8 +243,10 @@ def test_sync_selected_and_sync_all_shown(manager):
     assert Location.objects.get(pk=second.pk).sync_status == "queued"
 
 
-def test_sync_many_ignores_an_offsite_next(manager):
-    response = manager.post(reverse("agents:location_sync_many"), {"scope": "selected", "next": "https://evil.example/"})
+@pytest.mark.parametrize("next_url", ["https://evil.example/", "0", ":", "agents:location_list", "//evil.example/"])
+def test_sync_many_ignores_a_next_that_is_not_a_path_here(manager, next_url):
+    # "0" and ":" count as relative URLs, and redirect() looked them up as view names: a 500.
+    response = manager.post(reverse("agents:location_sync_many"), {"scope": "selected", "next": next_url})
 
     assert response.url == reverse("agents:location_list")
 
