@@ -17,6 +17,7 @@ from agents.forms.fields import BoundedJSONField
 from agents.highlevel import schema
 from agents.rollout import services
 from agents.rollout.versions import save_new_version
+from backoffice.permissions import SelectedIdsChecked
 
 
 def _intermediate_context(modeladmin, request, title, objects, form):
@@ -92,8 +93,9 @@ class ActionTemplateAdminForm(ActionJSONForm):
         fields = ["position", "type", "name", "details"]
 
 
-class VersionedTemplateAdminMixin:
-    """Every save in the admin freezes a new version once the actions inline is saved too."""
+class VersionedTemplateAdminMixin(SelectedIdsChecked):
+    """Every save in the admin freezes a new version once the actions inline is saved too; its
+    changelist's actions (delete) run on posted ids that are ids (SelectedIdsChecked)."""
 
     form = AgentTemplateAdminForm
 

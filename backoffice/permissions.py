@@ -6,8 +6,9 @@ the buttons a user cannot use, but these server-side checks are what counts.
 """
 from functools import wraps
 
+from django.contrib.admin import helpers
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 
 MANAGER, APPROVER, VIEWER = "Manager", "Approver", "Viewer"
 ROLES = (MANAGER, APPROVER, VIEWER)
@@ -35,10 +36,35 @@ def permission_required(*perms, post=()):
     return decorator
 
 
-class AdminActionPermissions:
+class SelectedIdsChecked:
+    """A changelist action runs on the posted rows whose ids are ids of this model.
+
+    Django filters `pk__in` with the posted `_selected_action` values as they come: one that is
+    no id ("abc", "1.5", "²") raised ValueError, a 500. Those are dropped first; with none left,
+    the admin says that no items were selected.
+    """
+
+    def response_action(self, request, queryset):
+        posted = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        ids = [value for value in posted if _is_id_of(self.model, value)]
+        if len(ids) != len(posted):
+            request.POST = request.POST.copy()
+            request.POST.setlist(helpers.ACTION_CHECKBOX_NAME, ids)
+        return super().response_action(request, queryset)
+
+
+def _is_id_of(model, value) -> bool:
+    try:
+        model._meta.pk.to_python(value)
+    except ValidationError:
+        return False
+    return True
+
+
+class AdminActionPermissions(SelectedIdsChecked):
     """`has_<name>_permission` methods for admin actions declared with
     `@admin.action(permissions=[<name>])`: the admin offers (and runs) an action only for users
-    whose role allows it."""
+    whose role allows it, on rows that exist (SelectedIdsChecked)."""
 
     def has_sync_location_permission(self, request):
         return request.user.has_perm("agents.sync_location")

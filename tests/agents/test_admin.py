@@ -216,3 +216,18 @@ def test_a_locations_agent_count_opens_its_agents(admin_client):
     agents = admin_client.get(link)
     assert agents.status_code == 200
     assert ">Agent 1<" in agents.content.decode() and ">Agent 0<" not in agents.content.decode()
+
+
+@pytest.mark.parametrize("model, action", [
+    ("agencyconnection", "delete_selected"), ("location", "sync_selected"), ("location", "roll_out_template_action"),
+    ("agent", "bulk_update_action"), ("agent", "request_deletion_action"), ("agenttemplate", "delete_selected"),
+])
+@pytest.mark.parametrize("posted", ["abc", "1.5", "\u00b2", "NaN"])
+def test_a_changelist_action_on_ids_that_are_no_ids_selects_nothing(admin_client, model, action, posted):
+    # Django filtered pk__in with them as posted: a ValueError, a 500 (backoffice.permissions.SelectedIdsChecked).
+    seed()
+    before = [m.objects.count() for m in (AgencyConnection, Location, Agent, AgentTemplate, Rollout)]
+    response = admin_client.post(reverse(f"admin:agents_{model}_changelist"),
+                                 {"action": action, "_selected_action": [posted], "index": "0"}, follow=True)
+    assert response.status_code == 200 and "Items must be selected" in response.content.decode()
+    assert [m.objects.count() for m in (AgencyConnection, Location, Agent, AgentTemplate, Rollout)] == before
