@@ -2,9 +2,11 @@
 
 Every variable is documented in README.md ("Configuration").
 """
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -34,6 +36,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "django_q",
+    "axes",  # login throttling (AXES_* below)
+    "csp",  # Content-Security-Policy (CONTENT_SECURITY_POLICY below); its checks
     "backoffice",
     "agents",
     "audit",
@@ -41,6 +45,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from the app itself (any WSGI server, no separate file server); after the
+    # HTTPS redirect, before everything that static files do not need (sessions, auth).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -51,6 +59,8 @@ MIDDLEWARE = [
     # Refuses a NUL or an over-long search or value in the query string with a 400 page (saying
     # why) before any view or admin query; inside the others, so that page gets their headers.
     "backoffice.query_guard.QueryGuardMiddleware",
+    # Last, as django-axes requires: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "backoffice.urls"
@@ -187,7 +197,26 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "var" / "static"
+# Where `collectstatic` puts the files WhiteNoise serves in production.
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "var" / "static")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Production: names with a content hash (cached for good by browsers) and gzip copies, both
+    # made by collectstatic. In DEBUG, the files as they are, found in the apps (no collectstatic).
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG
+                    else "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# --- Login throttling (django-axes) ------------------------------------------------------
+# The axes backend comes first: it refuses a locked-out username+address before any password check.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+# A username is locked from one address only: a guesser elsewhere cannot lock a user out everywhere,
+# and a user who mistypes does not lock out colleagues behind the same office address.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True  # a successful login forgets earlier typos
+AXES_LOCKOUT_CALLABLE = "backoffice.lockout.lockout_response"
 
 # --- Security when not in DEBUG ---------------------------------------------------------
 if not DEBUG:
@@ -206,6 +235,25 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content-Security-Policy on every page: scripts and styles only from our own static files (no
+# inline script, style or event handler anywhere: static/backoffice.js does what handlers did),
+# never framed, forms posted only to us. htmx's own indicator style is switched off in base.html
+# (htmx-config) and lives in backoffice.css, so no inline style is needed for it either.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+
+# Error reports (the DEBUG 500 page, mails to ADMINS) blank tokens, keys and Secret values.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "backoffice.error_reports.SecretsReporterFilter"
 
 LOGGING = {
     "version": 1,
@@ -213,5 +261,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"urllib3": {"level": "WARNING"}},
+    # axes.apps announces its configuration at every start, management commands included.
+    "loggers": {"urllib3": {"level": "WARNING"}, "axes.apps": {"level": "WARNING"}},
 }

@@ -22,3 +22,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not DATABA
     import tempfile
 
     DATABASES["default"]["TEST"]["NAME"] = os.path.join(tempfile.gettempdir(), f"backoffice-test-{os.getpid()}.sqlite3")  # noqa: F405
+
+# Static files as in DEBUG: found in the apps and served by WhiteNoise from there, with their plain
+# names, so the suite needs no collectstatic (tests/backoffice/test_production_serving.py runs the
+# production storage, after a real collectstatic).
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

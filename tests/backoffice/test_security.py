@@ -47,10 +47,11 @@ def production_env(tmp_path, **extra):
     }
 
 
-def run_in_production(tmp_path, script: str) -> list:
-    """What `script` prints, split in words, run with Django set up under production settings."""
+def run_in_production(tmp_path, script: str, **env) -> list:
+    """What `script` prints, split in words, run with Django set up under production settings
+    (and `env` on top of them)."""
     result = subprocess.run([sys.executable, "-c", "import django; django.setup()\n" + script], cwd=ROOT,
-                            env=production_env(tmp_path), capture_output=True, text=True, timeout=120)
+                            env=production_env(tmp_path, **env), capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     return result.stdout.split()
 
@@ -64,7 +65,7 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
     assert "System check identified no issues" in result.stdout
 
 
-def test_production_answers_carry_the_security_headers_and_secure_cookies(tmp_path):
+def test_production_answers_carry_the_security_headers_and_secure_cookies(tmp_path, collected_static):
     printed = run_in_production(tmp_path, (
         "from django.conf import settings as s\n"
         "from django.test import Client\n"
@@ -72,7 +73,7 @@ def test_production_answers_carry_the_security_headers_and_secure_cookies(tmp_pa
         "print(r.status_code, r['X-Content-Type-Options'], r['Referrer-Policy'], r['X-Frame-Options'],"
         " r['Strict-Transport-Security'], s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.CSRF_COOKIE_HTTPONLY,"
         " r.cookies['csrftoken']['secure'] is True, s.SECURE_SSL_REDIRECT)\n"
-    ))
+    ), STATIC_ROOT=str(collected_static))  # the page links its CSS through collectstatic's manifest
     assert printed == [
         "200", "nosniff", "same-origin", "DENY", "max-age=31536000;", "includeSubDomains;", "preload",
         "True", "True", "True", "True", "True",

@@ -7,6 +7,7 @@ import re
 from urllib.parse import urlparse
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth.models import Group, User
 from django.test import Client
@@ -145,6 +146,11 @@ def objects(url_objects, django_user_model):  # noqa: F811
         Success: Task.objects.create(id="a" * 32, success=True, **task),
         Failure: Task.objects.create(id="b" * 32, success=False, **task),
         OrmQ: OrmQ.objects.create(key="backoffice", payload="x", lock=now),
+        # django-axes' login records (the lockouts an admin can lift).
+        **{model: model.objects.create(username="ann", ip_address="192.0.2.1", user_agent="pytest", http_accept="*/*",
+                                       path_info="/login/", **fields)
+           for model, fields in [(AccessAttempt, {"get_data": "", "post_data": "", "failures_since_start": 5}),
+                                 (AccessLog, {}), (AccessFailureLog, {"locked_out": True})]},
     })
     return {**url_objects, "models": models}
 

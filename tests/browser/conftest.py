@@ -38,13 +38,32 @@ def browser():
         connections.close_all()
 
 
+# Reports every Content-Security-Policy violation of every page to Python. Playwright adds it
+# through the DevTools protocol, which the page's own policy does not govern.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => window.reportCspViolation(
+  `${event.effectiveDirective} refused ${event.blockedURI || "inline"} at ${event.sourceFile}:${event.lineNumber}`));
+"""
+
+
 @pytest.fixture
 def page(browser):
+    """A page whose test fails when the Content-Security-Policy refuses anything on it: every
+    browser test is a test that its pages work under the policy. `page.csp_violations` lists them."""
     context = browser.new_context(viewport={"width": 1366, "height": 900})
     context.set_default_timeout(15_000)
+    violations = []
+    context.expose_function("reportCspViolation", lambda report: violations.append(report))
+    context.add_init_script(CSP_LISTENER)
     page = context.new_page()
+    # Chromium also says it in the console ("Refused to ... Content Security Policy directive ...").
+    page.on("console", lambda message: "Content Security Policy" in message.text and violations.append(message.text))
+    page.csp_violations = violations
     yield page
+    if not page.is_closed():
+        page.evaluate("0")  # a round trip, so that reports already sent have arrived
     context.close()
+    assert not violations, f"the Content-Security-Policy refused: {violations}"
 
 
 @pytest.fixture
