@@ -50,7 +50,7 @@ MORE_ROLES = AGENT_ROLES + (
 VERB_WEIGHTS = [
     ("updated", 30), ("remote_write", 25), ("created", 10), ("rollout", 8), ("sync_failed", 5),
     ("generation", 4), ("gone", 3), ("reappeared", 2), ("soft_deleted", 3), ("restored", 2),
-    ("approved", 2), ("purged", 2), ("credentials", 2), ("imported", 2),
+    ("approved", 2), ("purged", 2), ("credentials", 2), ("imported", 2), ("sync_requested", 3),
 ]
 SYNC_ERRORS = (
     "HighLevel refused the token (401): it may have been revoked. Set a new private integration token.",
@@ -445,10 +445,10 @@ class Command(BaseCommand):
                 template_id = rng.choice(self.templates)[0]
                 object_type, object_id, object_repr = "rollout", str(rollout_id), f"Rollout #{rollout_id}"
             message = rng.choice(("Planned.", "Confirmed.", "Applied 3 steps.", "Finished."))
-        elif verb in ("sync_failed", "credentials", "imported"):
+        elif verb in ("sync_failed", "credentials", "imported", "sync_requested"):
             object_type, object_id, object_repr, agent_id = "location", "", name.rsplit(" ", 2)[0], None
-            message = rng.choice(SYNC_ERRORS) if verb == "sync_failed" else ("Private integration token changed."
-                                                                             if verb == "credentials" else "Imported.")
+            message = {"sync_failed": rng.choice(SYNC_ERRORS), "credentials": "Private integration token changed.",
+                       "imported": "Imported.", "sync_requested": ""}[verb]
         elif verb == "generation":
             object_type, object_id = "generation", self.ids.new_id()
         elif verb in ("soft_deleted", "approved", "restored", "purged"):
