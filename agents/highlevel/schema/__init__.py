@@ -7,7 +7,8 @@ before it is ever sent. Pure Python: no Django here.
 Every validator returns a list of short, NestJS-like messages that name the field
 ("waitTime must not be greater than 300 when waitTimeUnit is seconds"); an empty list means valid.
 Unknown fields are refused as "property X should not exist", as the live service's
-whitelisting ValidationPipe does.
+whitelisting ValidationPipe does. A field sent as null is refused with its type's message
+("mode must be one of the following values: ..."), except where the document's prose allows null.
 """
 from .actions import validate_action, validate_action_details
 from .agent import validate_agent

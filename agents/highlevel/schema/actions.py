@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .bounds import *  # noqa: F403
-from .rules import _Errors, _not_an_object
+from .rules import _Errors, _not_an_object, bound_of
 from .followup import followup_settings_errors
 
 
@@ -106,7 +106,7 @@ def _followup_step_errors(step: dict, prefix: str) -> list[str]:
     errors.number("id", required=True)
     errors.one_of("followupTimeUnit", FOLLOWUP_TIME_UNITS, required=True)
     unit = step.get("followupTimeUnit")
-    maximum = FOLLOWUP_TIME_MAX.get(unit)
+    maximum = bound_of(FOLLOWUP_TIME_MAX, unit)
     errors.number("followupTime", minimum=1, maximum=maximum, required=True,
                   why=f" when followupTimeUnit is {unit}" if maximum else "")
     errors.boolean("aiEnabledMessage")

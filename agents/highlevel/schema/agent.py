@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .bounds import *  # noqa: F403
-from .rules import _Errors, _not_an_object
+from .rules import _Errors, _not_an_object, bound_of
 
 
 def validate_agent(payload: dict, *, partial: bool) -> list[str]:
@@ -25,9 +25,9 @@ def validate_agent(payload: dict, *, partial: bool) -> list[str]:
     errors.enum_list("channels", CHANNELS)
     errors.one_of("waitTimeUnit", WAIT_TIME_UNITS)
     wait_unit = payload.get("waitTimeUnit") or DEFAULT_WAIT_TIME_UNIT
-    if wait_unit in WAIT_TIME_MAX:
-        errors.number("waitTime", minimum=0, maximum=WAIT_TIME_MAX[wait_unit],
-                      why=f" when waitTimeUnit is {wait_unit}")
+    wait_max = bound_of(WAIT_TIME_MAX, wait_unit)
+    if wait_max is not None:
+        errors.number("waitTime", minimum=0, maximum=wait_max, why=f" when waitTimeUnit is {wait_unit}")
     _check_agent_sleep(errors, payload)
     errors.number(
         "autoPilotMaxMessages", minimum=AUTO_PILOT_MAX_MESSAGES_MIN, maximum=AUTO_PILOT_MAX_MESSAGES_MAX,
@@ -38,13 +38,15 @@ def validate_agent(payload: dict, *, partial: bool) -> list[str]:
 
 
 def _check_agent_sleep(errors: _Errors, payload: dict) -> None:
-    # A null sleepTime is allowed and means "sleep indefinitely"; a number needs its unit.
-    errors.one_of("sleepTimeUnit", SLEEP_TIME_UNITS)
+    # The only nulls an agent takes: the document declares nothing nullable, but its prose says of
+    # both sleepTime and sleepTimeUnit "Set to null for indefinite sleep". A number needs its unit.
+    errors.one_of("sleepTimeUnit", SLEEP_TIME_UNITS, nullable=True)
     if payload.get("sleepTime") is None:
         return
     unit = payload.get("sleepTimeUnit")
+    sleep_max = bound_of(SLEEP_TIME_MAX, unit)
     if unit is None:
         errors.add("sleepTimeUnit should not be empty when sleepTime is set")
         errors.number("sleepTime", minimum=0)
-    elif unit in SLEEP_TIME_MAX:
-        errors.number("sleepTime", minimum=0, maximum=SLEEP_TIME_MAX[unit], why=f" when sleepTimeUnit is {unit}")
+    elif sleep_max is not None:
+        errors.number("sleepTime", minimum=0, maximum=sleep_max, why=f" when sleepTimeUnit is {unit}")

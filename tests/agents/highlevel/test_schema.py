@@ -65,7 +65,7 @@ def test_update_may_not_blank_a_required_text():
     ({"isPrimary": "yes"}, "isPrimary must be a boolean value"),
     ({"sleepEnabled": 1}, "sleepEnabled must be a boolean value"),
     ({"respondToImages": "true"}, "respondToImages must be a boolean value"),
-    ({"respondToAudio": None, "sleepOnManualMessage": 0}, "sleepOnManualMessage must be a boolean value"),
+    ({"sleepOnManualMessage": 0}, "sleepOnManualMessage must be a boolean value"),
     ({"sleepOnWorkflowMessage": "no"}, "sleepOnWorkflowMessage must be a boolean value"),
     ({"locationId": "loc1"}, "property locationId should not exist"),
     ({"color": "blue"}, "property color should not exist"),
