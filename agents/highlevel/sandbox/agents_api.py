@@ -5,6 +5,8 @@ one that does not exist, so a token never learns of other locations' agents.
 """
 from __future__ import annotations
 
+import math
+
 from .. import schema
 from .protocol import ApiError, ApiRequest, ApiResponse, unprocessable
 from .state import SandboxState, now_iso
@@ -118,13 +120,13 @@ def search_agents(state: SandboxState, request: ApiRequest) -> ApiResponse:
 
 
 def _search_limit(raw: str | None) -> int:
-    if raw in (None, ""):
+    if raw is None:
         return SEARCH_DEFAULT_LIMIT
     try:
-        limit = float(raw)
+        limit = float(raw)  # "limit=" is no number either: refused, not read as absent
     except ValueError:
         raise unprocessable(["limit must be a number conforming to the specified constraints"]) from None
-    if limit < 1 or limit != int(limit):
+    if not math.isfinite(limit) or limit < 1 or limit != int(limit):
         raise unprocessable(["limit must not be less than 1"])
     if limit > SEARCH_MAX_LIMIT:
         raise unprocessable([f"limit must not be greater than {SEARCH_MAX_LIMIT}"])

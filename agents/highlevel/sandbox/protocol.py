@@ -9,19 +9,20 @@ from urllib.parse import parse_qs
 from .state import Token
 
 ERROR_NAMES = {
-    400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-    422: "Unprocessable Entity", 429: "Too Many Requests", 500: "Internal Server Error",
-    502: "Bad Gateway", 503: "Service Unavailable",
+    400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
+    408: "Request Timeout", 415: "Unsupported Media Type", 422: "Unprocessable Entity", 429: "Too Many Requests",
+    500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
 }
 
 
 class ApiError(Exception):
     """An error answer in the live service's NestJS shape: {statusCode, message, error}."""
 
-    def __init__(self, status: int, message: str | list[str]):
+    def __init__(self, status: int, message: str | list[str], headers: dict[str, str] | None = None):
         super().__init__(message)
         self.status = status
         self.message = message
+        self.headers = dict(headers or {})  # e.g. Allow, on a 405
 
     def body(self) -> dict:
         return {"statusCode": self.status, "message": self.message, "error": ERROR_NAMES.get(self.status, "Error")}
@@ -48,6 +49,11 @@ class ApiRequest:
     def json(self) -> Any:
         if not self.body:
             raise ApiError(400, "Request body is required")
+        # The documents take JSON bodies only; one labelled otherwise (text/plain, a form) is
+        # refused rather than read as JSON anyway. A body with no Content-Type is still read.
+        media_type = (self.header("content-type") or "application/json").split(";")[0].strip().lower()
+        if media_type != "application/json" and not media_type.endswith("+json"):
+            raise ApiError(415, f"Content-Type {media_type} is not supported: send application/json")
         try:
             return json.loads(self.body)
         except (ValueError, UnicodeDecodeError) as error:

@@ -82,6 +82,11 @@ def match(method: str, path: str) -> tuple[Route | None, dict]:
     return None, {}
 
 
+def allowed_methods(path: str) -> list[str]:
+    """The methods the contract gives this path, for a 405's Allow header (empty: no such path)."""
+    return sorted({route.method for route in ROUTES if route.pattern.match(path)})
+
+
 def bearer_token(request: ApiRequest) -> str | None:
     header = request.header("authorization") or ""
     scheme, _, value = header.partition(" ")
@@ -113,6 +118,11 @@ def _answer(state: SandboxState, route: Route | None, request: ApiRequest, world
         if state.faults.should_error():
             raise ApiError(state.faults.settings.error_status, "Internal server error (injected by the sandbox)")
         if route is None:
+            # A method outside the contract on one of its paths (TRACE, OPTIONS, PATCH of an agent)
+            # is refused as such, saying what the path takes; only unknown paths are 404.
+            allowed = allowed_methods(request.path)
+            if allowed:
+                raise ApiError(405, f"Cannot {request.method} {request.path}", headers={"Allow": ", ".join(allowed)})
             raise ApiError(404, f"Cannot {request.method} {request.path}")
         _check_version(route, request)
         _check_token(route, request)
@@ -121,7 +131,7 @@ def _answer(state: SandboxState, route: Route | None, request: ApiRequest, world
         if route.is_create and 200 <= response.status < 300 and state.faults.should_drop_create():
             response.drop_connection = True
     except ApiError as error:
-        response = ApiResponse(error.status, error.body())
+        response = ApiResponse(error.status, error.body(), headers=dict(error.headers))
     response.headers.update(verdict.headers)
     return response
 

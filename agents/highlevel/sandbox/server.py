@@ -14,14 +14,17 @@ import json
 import socket
 import sys
 import threading
+import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from .protocol import ApiRequest, ApiResponse
+from . import install_api
+from .protocol import ApiError, ApiRequest, ApiResponse
 from .routes import handle
 from .state import SandboxState
 
 CONTROL_PREFIX = "/_sandbox/"
+BODY_TIMEOUT_SECONDS = 10
 
 
 def control(state: SandboxState, method: str, path: str, body: bytes) -> ApiResponse:
@@ -49,15 +52,22 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
     # client's delayed ACK would add ~40 ms to it, swamping the latency the benchmarks set.
     disable_nagle_algorithm = True
 
-    def do_GET(self):
-        self._serve()
-
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
+    def __getattr__(self, name):
+        # BaseHTTPRequestHandler looks up do_<METHOD> and answers 501 (in HTML) when there is none.
+        # Every method goes to the router instead, which answers one outside the contract with a
+        # JSON 405 and its Allow header (404 on an unknown path), as an API server does.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
     def _serve(self) -> None:
         url = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
+        body = self._read_body()
+        if body is None:
+            return
+        if url.path == install_api.MARKETPLACE_PATH:  # the marketplace's pages: HTML, not the API
+            self._send_page(install_api.authorization_page(self.state, self.command, url.query, body))
+            return
         if url.path.startswith(CONTROL_PREFIX):
             response = control(self.state, self.command, url.path, body)
         else:
@@ -68,11 +78,47 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
                 headers={name.lower(): value for name, value in self.headers.items()},
                 body=body,
             )
-            response = handle(self.state, request)
+            try:
+                response = handle(self.state, request)
+            except Exception:  # noqa: BLE001 - a bug of the sandbox's own
+                # Answered as a service would, with a 500, rather than by a dropped connection,
+                # which a client takes for a lost answer (and a create for one that may have landed).
+                traceback.print_exc()
+                response = ApiResponse(500, ApiError(500, "Internal server error").body())
         if response.drop_connection:
             self._drop()
         else:
             self._send(response)
+
+    def _read_body(self) -> bytes | None:
+        """The body the Content-Length announces; None once a broken one has been answered 400 or 408
+        (the connection is then closed: where this request ends, and the next begins, is unknown)."""
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+            if length < 0:
+                raise ValueError
+        except ValueError:
+            return self._refuse_framing(400, "Content-Length must be a number of bytes")
+        if not length:
+            return b""
+        # A client announcing more than it sends would hold this thread for good; a real one sends
+        # its body right after the headers, so a generous wait is plenty.
+        self.connection.settimeout(BODY_TIMEOUT_SECONDS)
+        try:
+            body = self.rfile.read(length)
+        except TimeoutError:
+            return self._refuse_framing(408, f"The body announced by Content-Length ({length} bytes) did not arrive")
+        finally:
+            self.connection.settimeout(None)
+        if len(body) < length:
+            self.close_connection = True  # the client closed its side early: nobody to answer
+            return None
+        return body
+
+    def _refuse_framing(self, status: int, message: str) -> None:
+        self.close_connection = True
+        self._send(ApiResponse(status, ApiError(status, message).body()))
+        return None
 
     def _send(self, response: ApiResponse) -> None:
         payload = b"" if response.body is None else json.dumps(response.body).encode()
@@ -84,10 +130,22 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(payload)))
             # end_headers() would write the headers on their own: one write (one packet to read
             # for the client) costs both sides less CPU, which benchmarks share with the sandbox.
-            self._headers_buffer.extend([b"\r\n", payload])
+            # A HEAD answer tells the length of its body but never carries it (the client would
+            # read it as the start of the next answer on the kept-alive connection).
+            self._headers_buffer.extend([b"\r\n", b"" if self.command == "HEAD" else payload])
             self.flush_headers()
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (a timeout fault did its job)
+
+    def _send_page(self, page: install_api.Page) -> None:
+        payload = page.html.encode()
+        self.send_response(page.status)
+        for name, value in {**page.headers, **({"Location": page.location} if page.location else {})}.items():
+            self.send_header(name, value)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
 
     def _drop(self) -> None:
         # The work is done but no answer ever comes: close the socket under the client.
