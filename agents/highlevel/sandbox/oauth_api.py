@@ -1,6 +1,7 @@
 """OAuth (token refresh, agency-to-location exchange, installed locations) and get-location."""
 from __future__ import annotations
 
+from . import install_api
 from .protocol import ApiError, ApiRequest, ApiResponse, require_fields, unprocessable
 from .state import (
     ACCESS_TOKEN_LIFETIME_SECONDS, AGENCY_TOKEN_SCOPES, LOCATION_TOKEN_SCOPES, SandboxState,
@@ -15,16 +16,23 @@ def _scope_string(scopes) -> str:
 
 
 def get_access_token(state: SandboxState, request: ApiRequest) -> ApiResponse:
-    """grant_type=refresh_token only. Refresh tokens ROTATE: the one used stops working at once."""
+    """grant_type=authorization_code (install_api.exchange_code) or refresh_token.
+
+    Refresh tokens ROTATE: the one used stops working at once.
+    """
     form = request.form()
     require_fields(form, "client_id", "client_secret", "grant_type")
-    if form["grant_type"] != "refresh_token":
-        raise unprocessable(["grant_type must be refresh_token (the sandbox supports no other grant)"])
-    require_fields(form, "refresh_token")
+    if form["grant_type"] not in ("authorization_code", "refresh_token"):
+        raise unprocessable(["grant_type must be authorization_code or refresh_token (the sandbox supports no other)"])
+    require_fields(form, "code" if form["grant_type"] == "authorization_code" else "refresh_token")
     with state.lock:
         agency = state.agency
         if form["client_id"] != agency["clientId"] or form["client_secret"] != agency["clientSecret"]:
             raise ApiError(401, "Invalid client: client_id or client_secret is wrong")
+        if form["grant_type"] == "authorization_code":
+            return ApiResponse(200, install_api.exchange_code(state, form))
+        if form["refresh_token"] in state.location_refresh_tokens:
+            return ApiResponse(200, _refreshed_location_token(state, form["refresh_token"]))
         company_id = state.refresh_tokens.pop(form["refresh_token"], None)
         if company_id is None:
             raise ApiError(401, "Invalid grant: refresh token is invalid")
@@ -47,6 +55,27 @@ def get_access_token(state: SandboxState, request: ApiRequest) -> ApiResponse:
         })
 
 
+def _refreshed_location_token(state: SandboxState, refresh_token: str) -> dict:
+    """A sub-account install's refresh: a new location token and a new refresh token."""
+    location_id = state.location_refresh_tokens.pop(refresh_token)
+    if location_id not in state.installed:
+        raise ApiError(401, "Invalid grant: the app was uninstalled from this location")
+    new_refresh_token = "sbx-refresh-" + state.new_id(40)
+    state.location_refresh_tokens[new_refresh_token] = location_id
+    return {
+        "access_token": state.issue_token(location_id, expires_in=ACCESS_TOKEN_LIFETIME_SECONDS),
+        "token_type": "Bearer",
+        "expires_in": ACCESS_TOKEN_LIFETIME_SECONDS,
+        "refresh_token": new_refresh_token,
+        "scope": _scope_string(LOCATION_TOKEN_SCOPES),
+        "userType": "Location",
+        "companyId": state.agency["companyId"],
+        "locationId": location_id,
+        "userId": state.agency["userId"],
+        "planId": PLAN_ID,
+    }
+
+
 def get_location_access_token(state: SandboxState, request: ApiRequest) -> ApiResponse:
     form = request.form()
     require_fields(form, "companyId", "locationId")
@@ -54,7 +83,7 @@ def get_location_access_token(state: SandboxState, request: ApiRequest) -> ApiRe
         if form["companyId"] != request.token.company_id:
             raise ApiError(400, "companyId does not match the agency token")
         location = state.locations.get(form["locationId"])
-        if location is None or location["companyId"] != form["companyId"]:
+        if location is None or location["companyId"] != form["companyId"] or location["id"] not in state.installed:
             raise ApiError(400, "Location not found or the app is not installed there")
         access_token = state.issue_token(location["id"], expires_in=ACCESS_TOKEN_LIFETIME_SECONDS)
         return ApiResponse(200, {
@@ -80,22 +109,27 @@ def get_installed_locations(state: SandboxState, request: ApiRequest) -> ApiResp
     limit = _non_negative_int(query.get("limit"), "limit", default=INSTALLED_LOCATIONS_DEFAULT_LIMIT)
     name_query = (query.get("query") or "").lower()
     with state.lock:
+        wanted = {"true": True, "false": False}.get(query.get("isInstalled"))  # absent: both
         matches = [
             location for location in state.locations.values()
             if name_query in location["name"].lower()
             and query.get("locationId") in (None, "", location["id"])
+            and wanted in (None, location["id"] in state.installed)
+            and location["id"] not in state.unlisted_installs
         ]
-        if query.get("isInstalled") == "false":
-            matches = []  # every seeded location has the app installed
         return ApiResponse(200, {
-            "locations": [
-                {"_id": location["id"], "name": location["name"], "address": _full_address(location),
-                 "isInstalled": True, "installedAt": location["installedAt"]}
-                for location in matches[skip:skip + limit]
-            ],
+            "locations": [_installed_location(state, location) for location in matches[skip:skip + limit]],
             "count": len(matches),
-            "installToFutureLocations": True,
+            "installToFutureLocations": state.install_to_future_locations,
         })
+
+
+def _installed_location(state: SandboxState, location: dict) -> dict:
+    row = {"_id": location["id"], "name": location["name"], "address": _full_address(location),
+           "isInstalled": location["id"] in state.installed}
+    if row["isInstalled"]:
+        row["installedAt"] = state.installed[location["id"]]
+    return row
 
 
 def _non_negative_int(raw: str | None, name: str, *, default: int) -> int:

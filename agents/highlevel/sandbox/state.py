@@ -24,6 +24,8 @@ LOCATIONS_READ_SCOPE = "locations.readonly"
 LOCATION_TOKEN_SCOPES = frozenset((READ_SCOPE, WRITE_SCOPE, LOCATIONS_READ_SCOPE))
 AGENCY_TOKEN_SCOPES = frozenset(("oauth.readonly", "oauth.write", LOCATIONS_READ_SCOPE))
 ACCESS_TOKEN_LIFETIME_SECONDS = 86399  # "about one day", as the live service says
+# HighLevel publishes none for its install codes; OAuth's RFC 6749 says ten minutes at most.
+AUTH_CODE_LIFETIME_SECONDS = 600
 
 _ID_ALPHABET = string.ascii_letters + string.digits
 
@@ -152,7 +154,17 @@ class SandboxState:
             # The one valid refresh token -> companyId. agency["refreshToken"] stays the seeded one,
             # as written in the tokens file; after a refresh only the newest works.
             self.refresh_tokens: dict[str, str] = {}
+            # The install (install_api): codes not yet exchanged, refresh tokens of sub-account
+            # installs (-> locationId), and where the app is installed (locationId -> installedAt).
+            self.auth_codes: dict[str, dict] = {}
+            self.location_refresh_tokens: dict[str, str] = {}
+            self.auth_code_lifetime_seconds = AUTH_CODE_LIFETIME_SECONDS
+            self.omit_approved_locations = 0  # HighLevel's bulk-install trouble, on demand
+            self.unlisted_installs: set[str] = set()  # installed, but not in installedLocations yet
             populate(self, random.Random(seed), locations)
+            # The seeded agency connection stands for an install already made on every location.
+            self.installed: dict[str, str] = {lid: row["installedAt"] for lid, row in self.locations.items()}
+            self.install_to_future_locations = True
 
     def reset(self, *, locations: int | None = None, seed: int | None = None) -> None:
         """Back to the seeded world, with faults off, rate limits as built and stats cleared.
