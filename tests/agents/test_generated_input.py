@@ -132,7 +132,7 @@ def test_bulk_update(drive, rows, changed, chosen):
 
 @DRIVE
 @given(params=overrides({"q", "status", "page", "fragment"} | STRAY, max_size=4))
-def test_location_list_and_detail_filters(drive, rows, params, ):
+def test_location_list_and_detail_filters(drive, rows, params):
     data = {key: value for key, value in params.items() if value is not None}
     location = rows["location"]
     drive.send("get", reverse("agents:location_list"), data)
@@ -145,12 +145,11 @@ def test_location_list_and_detail_filters(drive, rows, params, ):
 @given(params=overrides({"page", "a", "b", "all", "outcome", "status", "kind", "type"} | STRAY, max_size=4))
 def test_agent_template_and_rollout_page_params(drive, rows, params):
     data = {key: value for key, value in params.items() if value is not None}
-    template, rollout = rows["template"], rows["rollout"]
-    for url in (reverse("agents:agent_detail", args=[rows["agent"].pk]), reverse("agents:agent_raw_payload", args=[rows["agent"].pk]),
-                reverse("agents:template_detail", args=[template.pk]), reverse("agents:template_versions", args=[template.pk]),
-                reverse("agents:template_list"), reverse("agents:rollout_list"),
-                reverse("agents:rollout_plan", args=[rollout.pk]), reverse("agents:rollout_detail", args=[rollout.pk])):
-        drive.send("get", url, data)
+    agent, template, rollout = rows["agent"].pk, rows["template"].pk, rows["rollout"].pk
+    for name, args in (("agent_detail", [agent]), ("agent_raw_payload", [agent]), ("template_detail", [template]),
+                       ("template_versions", [template]), ("template_list", []), ("rollout_list", []),
+                       ("rollout_plan", [rollout]), ("rollout_detail", [rollout])):
+        drive.send("get", reverse(f"agents:{name}", args=args), data)
 
 
 @DRIVE
@@ -170,7 +169,6 @@ def test_pages_of_rows_holding_generated_text(drive, rows, text):
     type(template).objects.filter(pk=template.pk).update(description=text.replace("\x00", ""))
     Location.objects.filter(pk=location.pk).update(variables={"calendar_id": text.replace("\x00", "")})
     Agent.objects.filter(pk=rows["agent"].pk).update(name=text.replace("\x00", "")[:300])
-    for url in (reverse("agents:template_detail", args=[template.pk]), reverse("agents:location_variables", args=[location.pk]),
-                reverse("agents:location_detail", args=[location.pk]), reverse("agents:agent_detail", args=[rows["agent"].pk]),
-                reverse("agents:bulk_update")):
-        drive.send("get", url)
+    for name, args in (("template_detail", [template.pk]), ("location_variables", [location.pk]),
+                       ("location_detail", [location.pk]), ("agent_detail", [rows["agent"].pk]), ("bulk_update", [])):
+        drive.send("get", reverse(f"agents:{name}", args=args))
