@@ -149,14 +149,17 @@ def agent_values(payload: dict) -> dict:
         if api_name in AGENT_WRITE_ONLY_FIELDS and api_name not in payload:
             continue
         values[field] = _tolerant(field, payload.get(api_name))
-    values["remote_created_at"] = str(payload.get("createdAt") or "")
-    values["remote_updated_at"] = str(payload.get("updatedAt") or "")
+    values["remote_created_at"] = _tolerant("remote_created_at", payload.get("createdAt"))
+    values["remote_updated_at"] = _tolerant("remote_updated_at", payload.get("updatedAt"))
     return values
 
 
 _BOOLEAN_FIELDS = {f.name for f in Agent._meta.fields if f.get_internal_type() == "BooleanField"}
 _LIST_FIELDS = {"channels", "knowledge_base_ids"}
 _NUMBER_FIELDS = {"wait_time", "sleep_time"}
+_TEXT_LIMITS = {f.name: f.max_length for f in Agent._meta.fields if f.get_internal_type() == "CharField"}
+_ACTION_NAME_LIMIT = Action._meta.get_field("name").max_length
+_ACTION_TYPE_LIMIT = Action._meta.get_field("type").max_length
 
 
 def _tolerant(field: str, value):
@@ -170,7 +173,17 @@ def _tolerant(field: str, value):
         return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
     if field == "goal" and isinstance(value, dict):  # search results type the goal as an object
         return str(value.get("prompt") or "")
-    return "" if value is None else str(value)
+    text = "" if value is None else str(value)
+    # HighLevel may hold a longer text than the mirror's column (a name past 300 characters): the
+    # column keeps its start, the raw payload the whole, and the sync goes on.
+    return text[:_TEXT_LIMITS[field]] if field in _TEXT_LIMITS else text
+
+
+def action_values(remote: dict) -> dict:
+    """Model values of a mirrored action, from HighLevel's action payload."""
+    return {"name": str(remote.get("name") or "")[:_ACTION_NAME_LIMIT],
+            "type": str(remote.get("type") or "")[:_ACTION_TYPE_LIMIT],
+            "details": remote.get("details") or {}, "raw": remote, "state": Action.State.ACTIVE}
 
 
 def _diff(obj, values: dict) -> dict:
@@ -266,8 +279,7 @@ def upsert_actions(location, agents_by_hl_id: dict, remote_agents: list[dict], n
         for remote in payload.get("actions") or []:
             key = (agent.pk, str(remote["id"]))
             seen.add(key)
-            values = {"name": str(remote.get("name") or ""), "type": str(remote.get("type") or ""),
-                      "details": remote.get("details") or {}, "raw": remote, "state": Action.State.ACTIVE}
+            values = action_values(remote)
             action = existing.get(key)
             if action is None:
                 action = Action(agent=agent, hl_id=key[1], synced_at=now, **values)

@@ -8,7 +8,7 @@ whatever the number of actions: the database is shared by every worker.
 from django.utils import timezone
 
 from agents.models import Action, Agent
-from agents.sync import agent_values, raw_payload
+from agents.sync import action_values, agent_values, raw_payload
 
 
 _UNSET = object()
@@ -79,8 +79,7 @@ def mirror_actions(agent: Agent, actions: list, *, new_agent=False) -> None:
     to_create, to_update = [], []
     for remote in actions:
         hl_id = str(remote["id"])
-        values = {"name": str(remote.get("name") or ""), "type": str(remote.get("type") or ""),
-                  "details": remote.get("details") or {}, "raw": remote, "state": Action.State.ACTIVE}
+        values = action_values(remote)
         row = existing.get(hl_id)
         if row is None:
             to_create.append(Action(agent=agent, hl_id=hl_id, synced_at=now, **values))

@@ -184,3 +184,18 @@ def test_a_sync_keeps_the_write_only_fields_as_the_back_office_last_wrote_them(h
     assert (agent.mode, agent.respond_to_images, agent.respond_to_audio) == ("auto-pilot", True, True)
     assert "respondToImages" not in agent.raw
     assert not AuditEvent.objects.filter(agent=agent, changes__has_key="respond_to_images").exists()
+
+
+@pytest.mark.django_db
+def test_texts_longer_than_the_mirror_s_columns_are_kept_in_part_and_the_sync_goes_on(hl_sandbox, sandbox_locations):
+    location = sandbox_locations[0]
+    long_name = "Front desk " + "x" * 400
+    payload = {"id": "ag-long", "name": long_name, "mode": "off", "createdAt": "2026-01-01T00:00:00.000Z" + "9" * 50,
+               "actions": [{"id": "act-long", "type": "stopBot" + "t" * 80, "name": "Stop " + "y" * 400, "details": {}}]}
+
+    sync.upsert_mirror(location, [payload])
+
+    agent = Agent.objects.get(location=location, hl_id="ag-long")
+    assert agent.name == long_name[:300] and agent.raw["name"] == long_name
+    action = Action.objects.get(agent=agent)
+    assert len(action.name) == 300 and len(action.type) == 50 and action.raw["name"].endswith("y")
