@@ -19,6 +19,7 @@ from agents.forms.placeholders import variables_used
 from agents.models import ActionTemplate, Agent, AgentTemplate, Location
 from agents.rollout.rendering import stored_variables
 from agents.rollout.versions import TEMPLATE_AGENT_FIELDS, compare_versions, save_new_version
+from backoffice.ids import parse_id
 from backoffice.paging import SubqueryCount
 from backoffice.permissions import permission_required
 
@@ -203,8 +204,8 @@ def version_compare(request, template_id):
     template = get_object_or_404(AgentTemplate, pk=template_id)
     versions = list(template.versions.select_related("created_by").order_by("-version"))
     numbers = [v.version for v in versions]
-    left_number = _int_or_none(request.GET.get("a"))
-    right_number = _int_or_none(request.GET.get("b"))
+    left_number = parse_id(request.GET.get("a"))
+    right_number = parse_id(request.GET.get("b"))
     if right_number is None and numbers:
         right_number = numbers[0]
     if left_number is None and len(numbers) > 1:
@@ -223,13 +224,6 @@ def version_compare(request, template_id):
         "changed_count": sum(1 for row in rows if row["changed"]), "only_changed": only_changed,
     }
     return render(request, "agents/template_versions.html", context)
-
-
-def _int_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 # --- Location variables --------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from agents.models import AgentTemplate, Location, Rollout
 from agents.rollout import services
 from agents.rollout.selectors import rollout_progress, rollout_targets
+from backoffice.ids import parse_id
 
 
 class Command(BaseCommand):
@@ -68,8 +69,8 @@ class Command(BaseCommand):
 
     def _template(self, name_or_id: str) -> AgentTemplate:
         template = AgentTemplate.objects.filter(name=name_or_id).first()
-        if template is None and name_or_id.isdigit():
-            template = AgentTemplate.objects.filter(pk=int(name_or_id)).first()
+        if template is None and parse_id(name_or_id) is not None:
+            template = AgentTemplate.objects.filter(pk=parse_id(name_or_id)).first()
         if template is None:
             raise CommandError(f"No template named {name_or_id!r}.")
         return template
@@ -80,7 +81,7 @@ class Command(BaseCommand):
         else:
             wanted = [part.strip() for part in options["locations"].split(",") if part.strip()]
             by_hl_id = {loc.hl_id: loc for loc in Location.objects.filter(hl_id__in=wanted)}
-            by_pk = {str(loc.pk): loc for loc in Location.objects.filter(pk__in=[w for w in wanted if w.isdigit()])}
+            by_pk = {str(loc.pk): loc for loc in Location.objects.filter(pk__in=[parse_id(w) for w in wanted if parse_id(w) is not None])}
             missing = [w for w in wanted if w not in by_hl_id and w not in by_pk]
             if missing:
                 raise CommandError(f"Unknown locations: {', '.join(missing)}")

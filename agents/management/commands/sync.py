@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from agents import sync
 from agents.models import Location
+from backoffice.ids import parse_id
 
 
 class Command(BaseCommand):
@@ -38,8 +39,8 @@ class Command(BaseCommand):
         found = []
         for ident in ids:
             query = Location.objects.filter(hl_id=ident)
-            if ident.isdigit():
-                query = query | Location.objects.filter(pk=int(ident))
+            if parse_id(ident) is not None:
+                query = query | Location.objects.filter(pk=parse_id(ident))
             location = query.first()
             if location is None:
                 raise CommandError(f"No location with id {ident}.")

@@ -82,3 +82,10 @@ def test_unknown_template_or_location_is_a_clear_error(setup):
         call_command("rollout", "nope", all=True)
     with pytest.raises(CommandError, match="Unknown locations: zz"):
         call_command("rollout", template.name, locations="zz")
+
+
+def test_ids_of_unicode_digits_name_no_template_or_location(setup):
+    with pytest.raises(CommandError, match="No template named '²'"):
+        call_command("rollout", "²", "--locations", "1")
+    with pytest.raises(CommandError, match="Unknown locations: ²"):
+        call_command("rollout", setup[0].name, "--locations", "²")

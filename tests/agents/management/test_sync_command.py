@@ -29,3 +29,9 @@ def test_unknown_location_and_missing_arguments_are_clear_errors():
         call_command("sync", location=["nope"])
     with pytest.raises(CommandError, match="--all"):
         call_command("sync")
+
+
+@pytest.mark.django_db
+def test_an_id_of_unicode_digits_is_an_unknown_location_not_a_traceback():
+    with pytest.raises(CommandError, match="No location with id ²"):
+        call_command("sync", "--location", "²")
