@@ -11,12 +11,15 @@ from .. import schema
 from .protocol import ApiError, ApiRequest, ApiResponse, unprocessable
 from .state import SandboxState, now_iso
 
-# What an agent looks like in get/create/update answers (EmployeeResponseDTO), in order.
+# An answer carries exactly the fields its documented schema declares, nothing more, whatever
+# the sandbox stores. The agent in get/create/update answers (EmployeeResponseDTO), in order: no
+# respondToImages or respondToAudio. Create and update take them and the sandbox stores them (a
+# test reads them in state.agents), but the service never returns them, so neither does this:
+# a client must treat them as write-only (schema.AGENT_WRITE_ONLY_FIELDS).
 AGENT_RESPONSE_FIELDS = (
     "id", "name", "businessName", "mode", "channels", "waitTime", "waitTimeUnit", "sleepEnabled",
     "sleepTime", "sleepTimeUnit", "isPrimary", "autoPilotMaxMessages", "goal", "personality",
-    "instructions", "knowledgeBaseIds", "respondToImages", "respondToAudio", "sleepOnManualMessage",
-    "sleepOnWorkflowMessage",
+    "instructions", "knowledgeBaseIds", "sleepOnManualMessage", "sleepOnWorkflowMessage",
 )
 # A search item (EmployeeListItemDTO) declares fewer fields: no personality or instructions,
 # so a caller that wants them must get the agent, as against the live service.
@@ -52,12 +55,14 @@ def _pick(agent: dict, names: tuple) -> dict:
 
 
 def agent_response(state: SandboxState, agent: dict) -> dict:
+    """A stored agent as get, create and update answer it: EmployeeResponseDTO, nothing more."""
     view = _pick(agent, AGENT_RESPONSE_FIELDS)
     view["actions"] = [{"id": action["id"], "type": action["type"]} for action in state.actions_of(agent["id"])]
     return view
 
 
 def search_item(state: SandboxState, agent: dict) -> dict:
+    """A stored agent as a search page lists it: EmployeeListItemDTO, nothing more."""
     view = _pick(agent, SEARCH_ITEM_FIELDS)
     view["actions"] = [{"id": action["id"], "type": action["type"]} for action in state.actions_of(agent["id"])]
     # The documents type a search item's goal as an object (a string everywhere else); the live

@@ -3,7 +3,6 @@ import re
 
 from agents.highlevel import schema
 from agents.highlevel.sandbox import SandboxState
-from agents.highlevel.sandbox.agents_api import AGENT_RESPONSE_FIELDS
 
 
 def test_the_same_seed_gives_the_same_world():
@@ -39,7 +38,8 @@ def test_each_location_has_1_to_3_agents_the_first_primary_and_all_7_action_type
 def test_everything_seeded_is_valid_per_the_schema():
     state = SandboxState(locations=25)
     for agent in state.agents.values():
-        payload = {key: agent[key] for key in AGENT_RESPONSE_FIELDS if key != "id" and agent.get(key) is not None}
+        # Every field create takes, the write-only ones too (they are stored, never answered).
+        payload = {key: agent[key] for key in schema.AGENT_FIELDS if agent.get(key) is not None}
         assert schema.validate_agent(payload, partial=False) == []
     for action in state.actions.values():
         assert schema.validate_action({key: action[key] for key in ("type", "name", "details")}) == []
