@@ -75,7 +75,8 @@ class AgentTemplateForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field, max_length in TEXT_LIMITS.items():
-            limit_length(self.fields[field], max_length)
+            if field in self.fields:  # the admin's read-only rendering (a Viewer) builds the form without them
+                limit_length(self.fields[field], max_length)
 
     def clean_sleep_time_unit(self):
         return self.cleaned_data.get("sleep_time_unit") or ""
