@@ -1,5 +1,6 @@
 """After a sync, each managed agent knows whether it still matches its template version."""
 import pytest
+import requests
 
 from agents.models import Agent
 from agents.rollout import services
@@ -60,3 +61,27 @@ def test_a_removed_action_or_a_lost_variable_is_drift(template, rollout_location
 def test_unmanaged_agents_never_drift(rollout_locations, hl_sandbox):
     sync_location(rollout_locations[0])
     assert not Agent.objects.filter(drifted=True).exists()
+
+
+def test_write_only_fields_neither_drift_nor_write_again_against_the_documented_answers(
+        rollout_locations, tasks_inline, hl_sandbox, manager_user):
+    """HighLevel takes respondToImages / respondToAudio and never returns them (EmployeeResponseDTO)."""
+    from tests.agents.rollout.conftest import make_template
+
+    template = make_template(name="Reads photos", respond_to_images=True, respond_to_audio=True)
+    location = rollout_locations[0]
+    services.confirm_rollout(services.create_rollout(template, [location], user=manager_user, plan_inline=True),
+                             user=manager_user)
+    managed = Agent.objects.get(location=location, template=template)
+    stored = hl_sandbox.state.agents[managed.hl_id]
+    assert stored["respondToImages"] is True and stored["respondToAudio"] is True  # written
+    answer = requests.get(f"{hl_sandbox.base_url}/conversation-ai/agents/{managed.hl_id}", timeout=5,
+                          headers={"Authorization": f"Bearer {location.pit}", "Version": "2021-04-15"}).json()
+    assert "respondToImages" not in answer and "respondToAudio" not in answer  # and never read back
+
+    sync_location(location)
+    managed.refresh_from_db()
+    assert not managed.drifted and managed.respond_to_images and managed.respond_to_audio
+
+    again = services.create_rollout(template, [location], user=manager_user, plan_inline=True)
+    assert again.targets.get().plan == []  # a re-run writes nothing
