@@ -122,11 +122,7 @@ def test_the_crawl_covers_every_kind_of_page():
 
 @pytest.mark.parametrize("key", PAGE_KEYS)
 def test_generated_query_parameters_never_give_a_server_error(key, url_objects, superuser_client):  # noqa: F811
-    url = page_url(key, url_objects)
-    if url is None:
-        pytest.skip("no object to open")
-    first = superuser_client.get(url)
-    _assert_answered(first, url)
+    url, first = _open(key, url_objects, superuser_client)
     names = set(COMMON_PARAMETERS)
     for form in page_forms(first):
         if form["method"] == "get":
@@ -144,10 +140,7 @@ def test_generated_query_parameters_never_give_a_server_error(key, url_objects, 
 
 @pytest.mark.parametrize("key", PAGE_KEYS)
 def test_generated_form_posts_never_give_a_server_error_nor_a_half_write(key, url_objects, superuser_client):  # noqa: F811
-    url = page_url(key, url_objects)
-    if url is None:
-        pytest.skip("no object to open")
-    first = superuser_client.get(url)
+    url, first = _open(key, url_objects, superuser_client)
     forms = [form for form in page_forms(first) if form["method"] == "post" and form["fields"]]
     forms = [form for form in forms if not _is_logout(form, url)]
     if not forms:
@@ -167,6 +160,16 @@ def test_generated_form_posts_never_give_a_server_error_nor_a_half_write(key, ur
             assert row_counts() == before, f"POST {target} answered with errors but wrote rows"
 
     post()
+
+
+def _open(key, objects, client):
+    """The page's address and its first answer, as it is (which must not be a server error)."""
+    url = page_url(key, objects)
+    if url is None:
+        pytest.skip("no object to open")
+    first = client.get(url)
+    _assert_answered(first, url)
+    return url, first
 
 
 def _is_logout(form, url):

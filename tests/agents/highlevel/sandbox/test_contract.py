@@ -14,11 +14,6 @@ AGENTS = "/conversation-ai/agents"
 
 
 @pytest.fixture
-def api(hl_sandbox):
-    return location_caller(hl_sandbox)
-
-
-@pytest.fixture
 def seeded(hl_sandbox):
     """The first location's first agent, one of its actions and one of its generations."""
     location_id = hl_sandbox.locations[0]["locationId"]

@@ -13,7 +13,6 @@ import pytest
 from django.conf import settings
 
 from agents.highlevel.schema import ACTION_TYPES
-from tests.agents.highlevel.sandbox.calls import location_caller
 from tests.agents.highlevel.sandbox.payloads import valid_action, valid_agent, valid_followup_body
 
 AGENTS = "/conversation-ai/agents"
@@ -62,11 +61,6 @@ def undocumented(value, node: dict, path: str = "") -> list[str]:
         return [extra for index, item in enumerate(value)
                 for extra in undocumented(item, node["items"], f"{path}{index}.")]
     return []
-
-
-@pytest.fixture
-def api(hl_sandbox):
-    return location_caller(hl_sandbox)
 
 
 @pytest.fixture

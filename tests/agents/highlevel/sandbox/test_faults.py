@@ -5,15 +5,9 @@ import pytest
 import requests
 
 from agents.highlevel.sandbox.faults import Faults
-from tests.agents.highlevel.sandbox.calls import location_caller
 from tests.agents.highlevel.sandbox.payloads import valid_action, valid_agent
 
 AGENTS = "/conversation-ai/agents"
-
-
-@pytest.fixture
-def api(hl_sandbox):
-    return location_caller(hl_sandbox)
 
 
 def test_latency_delays_every_answer(hl_sandbox, api):

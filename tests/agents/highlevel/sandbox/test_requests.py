@@ -5,15 +5,9 @@ import socket
 import pytest
 
 from agents.highlevel.sandbox import server as sandbox_server
-from tests.agents.highlevel.sandbox.calls import location_caller
 from tests.agents.highlevel.sandbox.payloads import valid_action, valid_agent, valid_followup_body
 
 AGENTS = "/conversation-ai/agents"
-
-
-@pytest.fixture
-def api(hl_sandbox):
-    return location_caller(hl_sandbox)
 
 
 @pytest.fixture

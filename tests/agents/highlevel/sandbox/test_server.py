@@ -9,11 +9,6 @@ from tests.agents.highlevel.sandbox.payloads import valid_action, valid_agent, v
 AGENTS = "/conversation-ai/agents"
 
 
-@pytest.fixture
-def api(hl_sandbox):
-    return location_caller(hl_sandbox)
-
-
 def first_agent_id(hl_sandbox, index=0):
     return hl_sandbox.state.agents_in(hl_sandbox.locations[index]["locationId"])[0]["id"]
 
