@@ -19,3 +19,10 @@ def sandbox_locations(hl_sandbox, settings, db):
 @pytest.fixture
 def manager_user(django_user_model):
     return django_user_model.objects.create_user("manager", password="manager-pass-123", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def manager(client, manager_user):
+    """The test client, logged in as manager_user."""
+    client.force_login(manager_user)
+    return client

@@ -11,12 +11,6 @@ TOO_LONG = "a " * 30_000  # SQLite's LIKE gave up on it ("pattern too complex");
 
 
 @pytest.fixture
-def manager(client, manager_user):
-    client.force_login(manager_user)
-    return client
-
-
-@pytest.fixture
 def rows():
     location = Location.objects.create(name="Acme", hl_id="loc-1", pit="pit-1")
     template = AgentTemplate.objects.create(name="Desk", agent_name="Desk", personality="p", goal="g", instructions="i")

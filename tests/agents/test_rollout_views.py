@@ -12,12 +12,6 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture
-def manager(client, manager_user):
-    client.force_login(manager_user)
-    return client
-
-
-@pytest.fixture
 def tasks_inline(monkeypatch, settings, django_capture_on_commit_callbacks):
     """django-q2 runs each task inline, when the view's transaction commits."""
     from django_q.conf import Conf

@@ -15,12 +15,6 @@ TEMPLATE_POST = {
 }
 
 
-@pytest.fixture
-def manager(client, manager_user):
-    client.force_login(manager_user)
-    return client
-
-
 def make_template(name="Front desk", **fields):
     values = {"agent_name": "Assistant", "personality": "p", "goal": "g", "instructions": "i", **fields}
     return AgentTemplate.objects.create(name=name, **values)

@@ -14,12 +14,6 @@ SECRET_PIT = "pit-SECRET-123"
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
-@pytest.fixture
-def manager(client, manager_user):
-    client.force_login(manager_user)
-    return client
-
-
 def make_location(name, **fields):
     fields.setdefault("hl_id", f"loc-{name.lower().replace(' ', '-')}")
     return Location.objects.create(name=name, **fields)

@@ -11,12 +11,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def manager(client, manager_user):
-    client.force_login(manager_user)
-    return client
-
-
-@pytest.fixture
 def seeded(hl_sandbox, sandbox_locations):
     location = sandbox_locations[0]
     message_id = hl_sandbox.state.generation_ids(location.hl_id)[0]

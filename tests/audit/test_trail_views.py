@@ -13,12 +13,6 @@ TRAIL = reverse("audit:trail")
 
 
 @pytest.fixture
-def manager(client, manager_user):
-    client.force_login(manager_user)
-    return client
-
-
-@pytest.fixture
 def world():
     smiles, bakery = make_location("Bright Smiles"), make_location("Corner Bakery")
     reception, orders = make_agent(smiles, "Reception"), make_agent(bakery, "Orders")
