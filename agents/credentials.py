@@ -28,7 +28,10 @@ class MissingCredentials(Exception):
     """The location has neither a PIT nor an agency connection."""
 
     def __init__(self, location):
-        super().__init__(f"Location {location.name} has no token: add a private integration token or an agency connection.")
+        if location.disconnected_reason:
+            super().__init__(f"Location {location.name} is disconnected: {location.disconnected_reason}")
+        else:
+            super().__init__(f"Location {location.name} has no token: add a private integration token or an agency connection.")
 
 
 def _expiry(expires_in) -> timezone.datetime:

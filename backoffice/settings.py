@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "backoffice",
     "agents",
     "audit",
+    "install",  # HighLevel's install, its webhooks, provisioning of new locations
 ]
 
 MIDDLEWARE = [
@@ -162,6 +163,37 @@ ROLLOUT_TARGETS_PER_TASK = env.int("ROLLOUT_TARGETS_PER_TASK", default=10)
 TASK_THREADS = env.int("TASK_THREADS", default=5)
 # A queued target whose task is still not running after this is queued again (its task was lost).
 ROLLOUT_QUEUED_GRACE_SECONDS = env.float("ROLLOUT_QUEUED_GRACE_SECONDS", default=120)
+
+# --- HighLevel's install and webhooks (the install app) --------------------------------
+# The back office's own marketplace app: its client id and secret, and the app id (a client id
+# is "<appId>-<suffix>"). The marketplace host differs for white-label agencies.
+HIGHLEVEL_MARKETPLACE_URL = env.str("HIGHLEVEL_MARKETPLACE_URL", default="https://marketplace.gohighlevel.com")
+HIGHLEVEL_CLIENT_ID = env.str("HIGHLEVEL_CLIENT_ID", default="")
+HIGHLEVEL_CLIENT_SECRET = env.str("HIGHLEVEL_CLIENT_SECRET", default="")
+HIGHLEVEL_APP_ID = env.str("HIGHLEVEL_APP_ID", default=HIGHLEVEL_CLIENT_ID.split("-")[0])
+HIGHLEVEL_OAUTH_SCOPES = env.str("HIGHLEVEL_OAUTH_SCOPES", default=(
+    "conversation-ai.readonly conversation-ai.write locations.readonly oauth.readonly oauth.write"))
+# Empty: this site's /highlevel/connect/done/, as the browser reached it.
+HIGHLEVEL_OAUTH_REDIRECT_URL = env.str("HIGHLEVEL_OAUTH_REDIRECT_URL", default="")
+# Webhooks: Ed25519 public keys (base64 SPKI), several while HighLevel rotates its key; the key
+# HighLevel publishes is the default. RSA-SHA256 (X-WH-Signature, the 4096-bit key of
+# oauth/WebhookAuthentication.md) only when switched on: HighLevel announced its end for 2026-07-01.
+HIGHLEVEL_WEBHOOK_PUBLIC_KEYS = env.list("HIGHLEVEL_WEBHOOK_PUBLIC_KEYS", default=[
+    "MCowBQYDK2VwAyEAi2HR1srL4o18O8BRa7gVJY7G7bupbN3H9AwJrHCDiOg="])
+HIGHLEVEL_WEBHOOK_ACCEPT_RSA = env.bool("HIGHLEVEL_WEBHOOK_ACCEPT_RSA", default=False)
+HIGHLEVEL_WEBHOOK_RSA_PUBLIC_KEYS = env.list("HIGHLEVEL_WEBHOOK_RSA_PUBLIC_KEYS", default=[
+    "MIICIjANBgkqhkiG9w0BAQEFAAOCAg8AMIICCgKCAgEAokvo/r9tVgcfZ5DysOSCFrm602qYV0MaAiNnX9O8KxMbiyRKWeL9JpCpVpt4XHIc"
+    "BOK4u3cLSqJGOLaPuXw6dO0t6Q/ZVdAV5Phz+ZtzPL16iCGeK9po6D6JHBpbi989mmzMryUnQJezlYJ3DVfBcsedpinheNnyYeFXolrJvcsj"
+    "DtfAeRx5ByHQmTnSdFUzuAnC9/GepgLT9SM4nCpvuxmZMxrJt5Rw+VUaQ9B8JSvbMPpez4peKaJPZHBbU3OdeCVx5klVXXZQGNHOs8gF3kvo"
+    "V5rTnXV0IknLBXlcKKAQLZcY/Q9rG6Ifi9c+5vqlvHPCUJFT5XUGG5RKgOKUJ062fRtN+rLYZUV+BjafxQauvC8wSWeYja63VSUruvmNj8xk"
+    "x2zE/Juc+yjLjTXpIocmaiFeAO6fUtNjDeFVkhf5LNb59vECyrHD2SQIrhgXpO4Q3dVNA5rw576PwTzNh/AMfHKIjE4xQA1SZuYJmNnmVZLI"
+    "ZBlQAF9Ntd03rfadZ+yDiOXCCs9FkHibELhCHULgCsnuDJHcrGNd5/Ddm5hxGQ0ASitgHeMZ0kcIOwKDOzOU53lDza6/Y09T7sYJPQe7z0cv"
+    "j7aE4B+Ax1ZoZGPzpJlZtGXCsu9aTEGEnKzmsFqwcSsnw3JB31IGKAykT1hhTiaCeIY/OwwwNUY2yvcCAwEAAQ=="])
+# A delivery whose timestamp is further than this from now is refused (replays; the documents say 5 minutes).
+HIGHLEVEL_WEBHOOK_MAX_AGE_SECONDS = env.int("HIGHLEVEL_WEBHOOK_MAX_AGE_SECONDS", default=300)
+# A new location's rollouts of the templates marked for new locations wait for a Manager's
+# confirmation instead of applying by themselves (a rule can also ask for that on its own).
+PROVISION_HOLD_FOR_CONFIRMATION = env.bool("PROVISION_HOLD_FOR_CONFIRMATION", default=False)
 
 # --- Review before delete (audit.deletion) ---------------------------------------------
 # Four eyes: the manager who asked for a deletion cannot approve it; someone else must.

@@ -11,5 +11,6 @@ urlpatterns = [
     path("logout/", redirects.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("audit/", include("audit.urls")),
+    path("highlevel/", include("install.urls")),
     path("", include("agents.urls")),
 ]

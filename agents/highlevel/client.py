@@ -367,3 +367,21 @@ def refresh_access_token(base_url, *, client_id, client_secret, refresh_token, s
         "refresh_token": refresh_token,
     }
     return client._send("POST", "/oauth/token", data=form, authenticated=False)
+
+
+def exchange_authorization_code(base_url, *, client_id, client_secret, code, redirect_uri, user_type="Company",
+                                session=None, timeout=15.0) -> dict:
+    """Trade the code of an install for `{access_token, refresh_token, companyId, approvedLocations, ...}`.
+
+    A code works once: like a refresh, the call is never repeated after it may have been sent.
+    """
+    client = HighLevelClient(base_url, token_provider=None, session=session, timeout=timeout)
+    form = {
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "grant_type": "authorization_code",
+        "code": code,
+        "user_type": user_type,
+        "redirect_uri": redirect_uri,
+    }
+    return client._send("POST", "/oauth/token", data=form, authenticated=False)

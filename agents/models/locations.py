@@ -56,6 +56,10 @@ class Location(models.Model):
     )
     location_token = EncryptedTextField(blank=True, editable=False)
     location_token_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Why the location has no credentials any more, e.g. the app was uninstalled from it in
+    # HighLevel (install.events): its syncs and rollouts stop with this reason; empty when connected.
+    # A database default too, so rows written by raw SQL (seed_scale's bulk copy) need not name it.
+    disconnected_reason = models.CharField(max_length=300, blank=True, default="", db_default="", editable=False)
     # Per-location template variables, e.g. {"calendar_id": "...", "business_name": "..."}.
     variables = models.JSONField(default=dict, blank=True)
 

@@ -11,6 +11,7 @@ from agents.models import (
 )
 from audit.models import AuditEvent, Generation, SoftDelete
 from backoffice.permissions import APPROVER, MANAGER, VIEWER
+from install.models import WebhookDelivery
 
 ROLE_NAMES = ("anonymous", "viewer", "manager", "approver", "superuser")
 
@@ -61,10 +62,13 @@ def url_objects(db, django_user_model):
                                            remote_agent_id=agent.hl_id, message_id="msg-1", source="conversation",
                                            payload={"responseMessage": "Hello"}, fetched_by_label="requester")
     window = RateLimitWindow.objects.create(key="location:loc-1")
+    delivery = WebhookDelivery.objects.create(verdict=WebhookDelivery.Verdict.ACCEPTED, status_code=200,
+                                              event_type="LocationUpdate", location_hl_id="loc-1",
+                                              body='{"type": "LocationUpdate", "id": "loc-1"}')
     return {
         "location_id": location.pk, "agent_id": agent.pk, "template_id": template.pk, "action_id": action_template.pk,
         "rollout_id": rollout.pk, "request_id": soft_delete.pk, "batch_id": batch_id, "generation_id": generation.pk,
-        "export_format": "csv",
+        "export_format": "csv", "delivery_id": delivery.pk,
         "models": {
             AgencyConnection: connection, Location: location, Agent: agent, Action: action, AgentTemplate: template,
             AgentTemplateVersion: version, Rollout: rollout, RolloutTarget: target, SoftDelete: soft_delete,

@@ -17,7 +17,8 @@ def perms_of(group_name):
 def every_view_permission():
     return {
         f"{p.content_type.app_label}.{p.codename}"
-        for p in Permission.objects.filter(content_type__app_label__in=["agents", "audit"], codename__startswith="view_")
+        for p in Permission.objects.filter(content_type__app_label__in=["agents", "audit", "install"],
+                                           codename__startswith="view_")
     }
 
 

@@ -24,6 +24,7 @@ pytestmark = pytest.mark.django_db
 PUBLIC = "public"  # anyone, logged in or not
 NO = "405"  # the method is refused for everyone, before any login check
 REFUSED = "403"  # refused to every logged-in user (login first)
+SIGNED = "401"  # anyone, logged in or not, may post; unsigned (as here), it is refused with 401
 
 # URL name (or route, for unnamed patterns) -> {method: PUBLIC, NO, or the permissions needed}.
 # GET+POST pages are checked with both methods; POST-only endpoints answer GET with 405.
@@ -75,6 +76,15 @@ EXPECTED = {
     "audit:generation_lookup": {"GET": ["audit.view_generation"], "POST": ["audit.fetch_generation"]},
     "audit:generation_detail": {"GET": ["audit.view_generation"]},
     "audit:generation_export": {"GET": ["audit.view_generation"]},
+    # HighLevel's install: the agencies, Connect HighLevel, and the way back from HighLevel.
+    "install:connection_list": {"GET": ["agents.view_agencyconnection"]},
+    "install:connect_start": {"GET": ["agents.add_agencyconnection"]},
+    "install:connect_done": {"GET": ["agents.add_agencyconnection"]},
+    # HighLevel's webhooks: anyone may post (the signature decides, 401 here); every role reads the deliveries.
+    "install:webhook": {"GET": NO, "POST": SIGNED},
+    "install:provisioning": {"GET": ["install.view_provisioningrule"], "POST": ["install.add_provisioningrule"]},
+    "install:delivery_list": {"GET": ["install.view_webhookdelivery"]},
+    "install:delivery_detail": {"GET": ["install.view_webhookdelivery"]},
     # The admin's own pages; its model pages are derived from the registry (admin_expectations).
     "admin:index": {"GET": ["staff"]},
     "admin:login": {"GET": PUBLIC},
@@ -89,6 +99,10 @@ EXPECTED = {
     "admin/<app>/<model>/<path:object_id>/": {"GET": ["staff"]},  # redirects to .../change/
     "admin:auth_user_password_change": {"GET": ["auth.change_user"]},
 }
+
+# GET endpoints that answer a role let in with a redirect, not a page: to HighLevel's authorization
+# page, or (with no answer from HighLevel to finish) back to the agencies, saying why.
+REDIRECTING_GETS = {"install:connect_start", "install:connect_done"}
 
 # Models whose admin is read-only for everyone, superusers included (the mirror follows HighLevel,
 # rollouts and the trail are written by the back office alone).
@@ -218,6 +232,8 @@ def expected(key, method, user):
         return 405
     if rule == PUBLIC:
         return "public"
+    if rule == SIGNED:
+        return 401
     if user is None:
         return "login"
     if rule == REFUSED:
@@ -259,12 +275,13 @@ def _unexpected(response, want, key, method):
     login_path = "/admin/login/" if response.request["PATH_INFO"].startswith("/admin/") else "/login/"
     if want == "login":
         return "" if status == 302 and location == login_path else f"{status} {location}, expected the login page"
-    if want in (403, 405):
+    if want in (401, 403, 405):
         return "" if status == want else f"{status}, expected {want}"
     if want == "public":
         return "" if status in (200, 302) else f"{status}, expected the page"
     if status in (403, 405, 500) or (status == 302 and location in ("/login/", "/admin/login/")):
         return f"{status} {location}, expected to be let in"
-    if method == "GET" and key in EXPECTED and EXPECTED[key]["GET"] != ["staff"] and status != 200:
+    if (method == "GET" and key in EXPECTED and EXPECTED[key]["GET"] != ["staff"] and status != 200
+            and not (key in REDIRECTING_GETS and status == 302)):
         return f"{status}, expected the page to open"  # a page the role may read opens at once
     return ""
