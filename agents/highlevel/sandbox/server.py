@@ -18,7 +18,7 @@ import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from . import install_api
+from . import pages
 from .protocol import ApiError, ApiRequest, ApiResponse
 from .routes import handle
 from .state import SandboxState
@@ -65,8 +65,8 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
         body = self._read_body()
         if body is None:
             return
-        if url.path == install_api.MARKETPLACE_PATH:  # the marketplace's pages: HTML, not the API
-            self._send_page(install_api.authorization_page(self.state, self.command, url.query, body))
+        if url.path in pages.PAGES:  # the marketplace's page and the sign-up button: HTML, not the API
+            self._send_page(pages.PAGES[url.path](self.state, self.command, url.query, body))
             return
         if url.path.startswith(CONTROL_PREFIX):
             response = control(self.state, self.command, url.path, body)
@@ -137,7 +137,7 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (a timeout fault did its job)
 
-    def _send_page(self, page: install_api.Page) -> None:
+    def _send_page(self, page: pages.Page) -> None:
         payload = page.html.encode()
         self.send_response(page.status)
         for name, value in {**page.headers, **({"Location": page.location} if page.location else {})}.items():

@@ -161,6 +161,8 @@ class SandboxState:
             self.auth_code_lifetime_seconds = AUTH_CODE_LIFETIME_SECONDS
             self.omit_approved_locations = 0  # HighLevel's bulk-install trouble, on demand
             self.unlisted_installs: set[str] = set()  # installed, but not in installedLocations yet
+            # Where the sandbox posts its signed webhooks (signup.py); kept across resets.
+            self.webhook_url = getattr(self, "webhook_url", "")
             populate(self, random.Random(seed), locations)
             # The seeded agency connection stands for an install already made on every location.
             self.installed: dict[str, str] = {lid: row["installedAt"] for lid, row in self.locations.items()}

@@ -36,6 +36,11 @@ class Command(BaseCommand):
         parser.add_argument("--latency-ms", type=int, default=0, help="added to every answer (default 0)")
         parser.add_argument("--rate-limit", type=int, default=100, help="requests per 10 s per location")
         parser.add_argument("--tokens-out", type=Path, help="where to write the tokens file (JSON)")
+        parser.add_argument("--webhook-url", default="",
+                            help="where to post the signed webhooks of /_sandbox/sign-up (the back office's "
+                                 "/highlevel/webhooks/)")
+        parser.add_argument("--not-installed", action="store_true",
+                            help="the app installed nowhere yet: the agency connects through the install")
 
     def handle(self, *args, **options):
         host = options["host"]
@@ -43,6 +48,11 @@ class Command(BaseCommand):
             # The sandbox hands out tokens to anyone who asks /_sandbox: never on a real interface.
             raise CommandError(f"refusing to listen on {host}: the sandbox serves loopback only")
         state = SandboxState(locations=options["locations"], seed=options["seed"], rate_limit=options["rate_limit"])
+        state.webhook_url = options["webhook_url"]
+        if options["not_installed"]:
+            from agents.highlevel.sandbox.install_api import uninstall_everywhere
+
+            uninstall_everywhere(state)
         if options["latency_ms"]:
             state.faults.update(latency_ms=options["latency_ms"])
         try:

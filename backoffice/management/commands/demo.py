@@ -1,10 +1,11 @@
 """python manage.py demo — the whole back office on one machine, with demo data.
 
 Starts the HighLevel sandbox (25 seeded locations), migrates, creates the demo logins (a
-superuser, and one user per role so the four-eyes rule can be tried), an agency
-connection and the locations (most with a private integration token, a few through the agency
-connection's OAuth tokens), queues a first sync, then runs the q cluster and the web server
-until Ctrl-C.
+superuser, and one user per role so the four-eyes rule can be tried) and the locations: most
+with a private integration token, the last few through the agency's install (the authorization
+page, its code, the code exchange: install.oauth, as "Connect HighLevel" does). Queues a first
+sync, then runs the q cluster and the web server until Ctrl-C; the sandbox posts its signed
+webhooks to the web server.
 """
 import json
 import os
@@ -52,17 +53,20 @@ class Command(BaseCommand):
         try:
             sandbox = self._spawn(
                 ["highlevel_sandbox", "--port", str(options["sandbox_port"]), "--locations", str(options["locations"]),
-                 "--latency-ms", str(options["latency_ms"]), "--tokens-out", str(tokens_file)],
+                 "--latency-ms", str(options["latency_ms"]), "--tokens-out", str(tokens_file),
+                 # The app is installed nowhere yet: the agency connects through the install below.
+                 "--not-installed", "--webhook-url", f"http://127.0.0.1:{options['port']}/highlevel/webhooks/"],
                 var / "sandbox.log", env={},
             )
             children.append(sandbox)
             seeded = self._wait_for(tokens_file, sandbox)
             # Everything started from here on talks to the sandbox.
             os.environ["HIGHLEVEL_BASE_URL"] = settings.HIGHLEVEL_BASE_URL = seeded["base_url"]
+            self._use_the_sandbox_app(seeded)
 
             call_command("migrate", interactive=False, verbosity=0)
             logins = self._demo_users()
-            self._demo_locations(seeded)
+            self._demo_locations(seeded, redirect_uri=f"http://127.0.0.1:{options['port']}/highlevel/connect/done/")
 
             if options["no_serve"]:
                 call_command("sync", all=True, stdout=self.stdout)
@@ -77,7 +81,8 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(
                 f"\nThe back office is running at {url}\n"
                 f"  Log in as:\n{self._logins_text(logins)}"
-                f"  HighLevel sandbox: {seeded['base_url']} ({len(seeded['locations'])} locations)\n"
+                f"  HighLevel sandbox: {seeded['base_url']} ({len(seeded['locations'])} locations); "
+                f"a new client signs up at {seeded['base_url']}/_sandbox/sign-up\n"
                 f"  Logs: {var}/web.log, qcluster.log, sandbox.log\n"
                 f"Press Ctrl-C to stop.\n"
             ))
@@ -144,23 +149,61 @@ class Command(BaseCommand):
     def _logins_text(logins):
         return "".join(f"    {name} / {password}  ({what})\n" for name, password, what in logins)
 
-    def _demo_locations(self, seeded):
-        from agents.models import AgencyConnection, Location
+    @staticmethod
+    def _use_the_sandbox_app(seeded):
+        """The sandbox plays the back office's marketplace app; its test key signs the webhooks, beside HighLevel's."""
+        from agents.highlevel.sandbox.webhook_sender import SANDBOX_WEBHOOK_PUBLIC_KEY
 
         agency = seeded["agency"]
-        connection, _ = AgencyConnection.objects.update_or_create(
-            company_id=agency["companyId"],
-            defaults={"name": "Demo agency", "client_id": agency["clientId"], "client_secret": agency["clientSecret"],
-                      "refresh_token": agency["refreshToken"], "app_id": agency.get("appId", "demo-app"),
-                      "access_token": "", "access_token_expires_at": None},
-        )
+        values = {
+            "HIGHLEVEL_MARKETPLACE_URL": seeded["base_url"], "HIGHLEVEL_CLIENT_ID": agency["clientId"],
+            "HIGHLEVEL_CLIENT_SECRET": agency["clientSecret"], "HIGHLEVEL_APP_ID": agency["appId"],
+            "HIGHLEVEL_WEBHOOK_PUBLIC_KEYS": ",".join([*settings.HIGHLEVEL_WEBHOOK_PUBLIC_KEYS, SANDBOX_WEBHOOK_PUBLIC_KEY]),
+        }
+        for name, value in values.items():  # for this process, and the q cluster and web server it starts
+            os.environ[name] = value
+            setattr(settings, name, value.split(",") if name == "HIGHLEVEL_WEBHOOK_PUBLIC_KEYS" else value)
+
+    def _demo_locations(self, seeded, *, redirect_uri):
+        from agents.models import Location
+
         rows = seeded["locations"]
         for index, row in enumerate(rows):
-            through_oauth = index >= len(rows) - OAUTH_LOCATIONS
+            if index >= len(rows) - OAUTH_LOCATIONS:
+                continue  # these come through the agency's install, below
             Location.objects.update_or_create(
                 hl_id=row["locationId"],
-                defaults={"name": row["name"], "pit": "" if through_oauth else row["token"],
-                          "connection": connection if through_oauth else None,
+                defaults={"name": row["name"], "pit": row["token"], "connection": None,
                           "location_token": "", "location_token_expires_at": None,
                           "variables": {"business_name": row["name"].split(" — ")[0]}},
             )
+        connection = self._connect_through_the_install(redirect_uri)
+        for location in Location.objects.filter(connection=connection):
+            location.variables = {"business_name": location.name.split(" — ")[0], **location.variables}
+            location.save(update_fields=["variables"])
+
+    @staticmethod
+    def _connect_through_the_install(redirect_uri):
+        """What a manager's "Connect HighLevel" does, with the sandbox's authorization page answered
+        here as the agency admin would answer it: the whole agency, approved. The sub-accounts that
+        have a private integration token keep it; the others get the agency's."""
+        from urllib.parse import parse_qs, urlsplit
+
+        import requests
+
+        from install import oauth
+
+        session = {}
+        authorization = urlsplit(oauth.start(session, redirect_uri))
+        form = {key: values[0] for key, values in parse_qs(authorization.query).items()}
+        # The whole agency: the app is installed on its sub-accounts, and on every new one (a sign-up).
+        form.update(target="agency", decision="approve")
+        answer = requests.post(f"{authorization.scheme}://{authorization.netloc}{authorization.path}", data=form,
+                               allow_redirects=False, timeout=10)
+        if answer.status_code != 302:
+            raise CommandError(f"The sandbox's authorization page answered {answer.status_code}.")
+        back = {key: values[0] for key, values in parse_qs(urlsplit(answer.headers["Location"]).query).items()}
+        connected = oauth.finish(session, back)
+        connected.connection.name = "Demo agency"
+        connected.connection.save(update_fields=["name"])
+        return connected.connection
