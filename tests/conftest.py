@@ -26,3 +26,13 @@ def manager(client, manager_user):
     """The test client, logged in as manager_user."""
     client.force_login(manager_user)
     return client
+
+
+@pytest.fixture
+def roles(transactional_db):
+    """The groups the roles migration makes: a transactional test before this one flushed them."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("backoffice.migrations.0001_roles").create_roles(apps, None)

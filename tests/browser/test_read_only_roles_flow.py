@@ -10,7 +10,7 @@ PIT = "pit-" + "V1ewerMustNotSee" * 2
 CLIENT_SECRET = "client-secret-" + "Q" * 24
 
 
-def test_a_viewer_reads_a_location_and_its_connection_without_their_secrets(page, screenshot, live_server,
+def test_a_viewer_reads_a_location_and_its_connection_without_their_secrets(page, screenshot, live_server, roles,
                                                                              django_user_model):
     from playwright.sync_api import expect
 

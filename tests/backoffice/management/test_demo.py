@@ -1,5 +1,4 @@
 """`make demo`'s command: the whole back office with demo data, and a Ctrl-C that stops all of it."""
-import importlib
 import os
 import signal
 import socket
@@ -34,14 +33,6 @@ def _processes_started_with(marker: str) -> list[int]:
         except (FileNotFoundError, PermissionError, ProcessLookupError):
             continue
     return found
-
-
-@pytest.fixture
-def roles(transactional_db):
-    """The groups the roles migration makes: a transactional test before this one flushed them."""
-    from django.apps import apps
-
-    importlib.import_module("backoffice.migrations.0001_roles").create_roles(apps, None)
 
 
 @pytest.mark.django_db(transaction=True)
