@@ -61,3 +61,11 @@ def test_a_viewer_sees_the_agencies_without_the_button(sandbox_app, client, djan
     page = client.get("/highlevel/connect/")
     assert page.status_code == 200 and "Connect HighLevel" not in page.content.decode()
     assert client.get("/highlevel/connect/start/").status_code == 403
+
+
+def test_the_main_menu_leads_a_manager_to_the_agencies_and_on_to_provisioning_and_deliveries(manager):
+    locations = manager.get("/locations/").content.decode()
+    assert '<a href="/highlevel/connect/"' in locations and ">HighLevel</a>" in locations
+
+    agencies = manager.get("/highlevel/connect/").content.decode()
+    assert 'href="/highlevel/provisioning/"' in agencies and 'href="/highlevel/webhooks/deliveries/"' in agencies
