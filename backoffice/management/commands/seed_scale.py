@@ -16,6 +16,7 @@ import random
 import time
 import uuid
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -37,6 +38,20 @@ MIRROR_MODELS = [
     AuditEvent, Generation, SoftDelete, RolloutTarget, Rollout, Action, Agent,
     AgentTemplateVersion, ActionTemplate, AgentTemplate, Location, AgencyConnection,
 ]
+
+
+def _with_referencing_models(models: list) -> list:
+    """`models` and every model that refers to one of them, however indirectly (provisioning rules
+    name templates, say): a reset empties those too, or the database refuses to empty the first."""
+    wiped = list(models)
+    while True:
+        more = [model for model in apps.get_models() if model not in wiped and any(
+            field.is_relation and field.related_model in wiped for field in model._meta.concrete_fields)]
+        if not more:
+            return wiped
+        wiped = more + wiped
+
+
 SEED_USERS = ("avery.manager", "jordan.reviewer", "sam.ops")
 JOB_ACTORS = ("sync", "rollout", "purge")
 MORE_ROLES = AGENT_ROLES + (
@@ -125,7 +140,7 @@ class Command(BaseCommand):
         return result
 
     def _reset(self):
-        tables = [model._meta.db_table for model in MIRROR_MODELS]
+        tables = [model._meta.db_table for model in _with_referencing_models(MIRROR_MODELS)]
         with transaction.atomic(), connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 # Deferred foreign-key checks of rows written in this transaction must run first:
