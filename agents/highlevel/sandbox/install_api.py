@@ -199,27 +199,12 @@ def _company_token_answer(state: SandboxState, code: dict) -> dict:
 
 
 def _location_token_answer(state: SandboxState, code: dict) -> dict:
-    from .oauth_api import PLAN_ID, _scope_string
-    from .state import LOCATION_TOKEN_SCOPES
+    from .oauth_api import location_token_answer
 
     if len(code["locationIds"]) != 1:
         raise ApiError(400, f"This code covers {len(code['locationIds'])} sub-accounts: a Location token is for "
                             "one; ask for user_type Company")
-    location_id = code["locationIds"][0]
-    refresh_token = "sbx-refresh-" + state.new_id(40)
-    state.location_refresh_tokens[refresh_token] = location_id
-    return {
-        "access_token": state.issue_token(location_id, expires_in=ACCESS_TOKEN_LIFETIME_SECONDS),
-        "token_type": "Bearer",
-        "expires_in": ACCESS_TOKEN_LIFETIME_SECONDS,
-        "refresh_token": refresh_token,
-        "scope": _scope_string(LOCATION_TOKEN_SCOPES),
-        "userType": "Location",
-        "companyId": code["companyId"],
-        "locationId": location_id,
-        "userId": state.agency["userId"],
-        "planId": PLAN_ID,
-    }
+    return location_token_answer(state, code["locationIds"][0], code["companyId"])
 
 
 # --- for tests and the demo ------------------------------------------------------------------

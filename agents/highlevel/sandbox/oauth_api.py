@@ -60,16 +60,21 @@ def _refreshed_location_token(state: SandboxState, refresh_token: str) -> dict:
     location_id = state.location_refresh_tokens.pop(refresh_token)
     if location_id not in state.installed:
         raise ApiError(401, "Invalid grant: the app was uninstalled from this location")
-    new_refresh_token = "sbx-refresh-" + state.new_id(40)
-    state.location_refresh_tokens[new_refresh_token] = location_id
+    return location_token_answer(state, location_id, state.agency["companyId"])
+
+
+def location_token_answer(state: SandboxState, location_id: str, company_id: str) -> dict:
+    """A Location token's answer, with a new rotating refresh token (refresh and code exchange alike)."""
+    refresh_token = "sbx-refresh-" + state.new_id(40)
+    state.location_refresh_tokens[refresh_token] = location_id
     return {
         "access_token": state.issue_token(location_id, expires_in=ACCESS_TOKEN_LIFETIME_SECONDS),
         "token_type": "Bearer",
         "expires_in": ACCESS_TOKEN_LIFETIME_SECONDS,
-        "refresh_token": new_refresh_token,
+        "refresh_token": refresh_token,
         "scope": _scope_string(LOCATION_TOKEN_SCOPES),
         "userType": "Location",
-        "companyId": state.agency["companyId"],
+        "companyId": company_id,
         "locationId": location_id,
         "userId": state.agency["userId"],
         "planId": PLAN_ID,
